@@ -1,0 +1,3 @@
+"""Pantau: Indonesian news to evidence-linked PLOVER events and escalation signals."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,611 @@
+"""Core commands: ``extract``, ``ingest``, ``events``, ``show`` and ``summary``.
+
+Errors about input records go to stderr as ``FILE:LINE: message`` and never stop a
+batch; the exit status is 0 when every record went through, 1 when any failed and
+2 for usage errors (click's convention).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import textwrap
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pantau.cli import main
+from pantau.records import IngestError, RawRecord, Result
+
+BATCH_SIZE = 256
+BATCH_SECONDS = 5.0
+_WIDTH = 100
+
+
+# -- shared plumbing -----------------------------------------------------------------
+def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Accept YYYY-MM-DD (or an ISO datetime) and nothing else: a typo must not go unnoticed."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return text
+
+
+def event_stage_available() -> bool:
+    """True when the NLP and event stages are installed (``pantau.nlp.parse``, ``pantau.events.analyse``).
+
+    The one place that tolerates their absence: before they exist, extraction runs with
+    empty entities/events/quotes instead of failing.
+    """
+    try:
+        from pantau import events, nlp
+    except ImportError:
+        return False
+    try:
+        return callable(events.analyse) and callable(nlp.parse)
+    except AttributeError:
+        return False
+
+
+def _with_events(no_events: bool) -> bool:
+    if no_events:
+        return False
+    if event_stage_available():
+        return True
+    click.echo(
+        "pantau: note: event stage not installed (pantau.nlp.parse / pantau.events.analyse missing);"
+        " entities, events and quotes are left empty",
+        err=True,
+    )
+    return False
+
+
+def _read(inputs: tuple[str, ...]) -> Iterator[RawRecord | IngestError]:
+    try:
+        from pantau.ingest import read_inputs
+    except ImportError as exc:
+        raise click.ClickException(f"the ingest stage is not installed: {exc}") from exc
+    stdin = click.get_text_stream("stdin") if "-" in inputs else None
+    yield from read_inputs(list(inputs), stdin=stdin)
+
+
+def _guard(raw: RawRecord, step: Callable[[], Result]) -> Result | IngestError:
+    """Run one step for one record; any failure becomes an IngestError naming FILE:LINE.
+
+    Set ``PANTAU_DEBUG=1`` to get the traceback of an unexpected error instead.
+    """
+    try:
+        return step()
+    except ValueError as exc:
+        return IngestError(raw.source, raw.line, str(exc) or "unusable record")
+    except Exception as exc:  # a bug in a stage must not sink the rest of the batch
+        if os.environ.get("PANTAU_DEBUG"):
+            raise
+        return IngestError(raw.source, raw.line, f"internal error: {type(exc).__name__}: {exc}")
+
+
+class _Pipeline:
+    """``pantau.pipeline`` split in two steps, so ingest can skip NLP for articles already stored."""
+
+    def __init__(self, published: str | None, no_events: bool) -> None:
+        try:
+            from pantau import pipeline
+        except ImportError as exc:
+            raise click.ClickException(f"the cleaning stage is not installed: {exc}") from exc
+        self._pipeline = pipeline
+        self.published = published
+        self.with_events = _with_events(no_events)
+
+    def clean(self, raw: RawRecord) -> Result | IngestError:
+        return _guard(raw, lambda: self._pipeline.process(raw, self.published, with_events=False))
+
+    def analyse(self, raw: RawRecord, result: Result) -> Result | IngestError:
+        if not self.with_events:
+            return result
+        return _guard(raw, lambda: self._pipeline.analyse(result))
+
+
+def _results(
+    inputs: tuple[str, ...], pipe: _Pipeline, skip: Callable[[list[Result]], list[bool]] | None = None,
+    chunk: int = 64,
+) -> Iterator[tuple[RawRecord | IngestError, Result | IngestError | None]]:
+    """(where it came from, what it became) for every input record, in order.
+
+    With ``skip``, records are cleaned ``chunk`` at a time and ``skip(results)`` says
+    which need no further work (ingest: already stored, unchanged); those are yielded
+    with None and the NLP stage is not run for them.
+    """
+    if skip is None:
+        for item in _read(inputs):
+            if isinstance(item, IngestError):
+                yield item, item
+            else:
+                result = pipe.clean(item)
+                yield item, (result if isinstance(result, IngestError) else pipe.analyse(item, result))
+        return
+
+    buf: list[tuple[RawRecord | IngestError, Result | IngestError]] = []
+
+    def drain() -> Iterator[tuple[RawRecord | IngestError, Result | IngestError | None]]:
+        cleaned = [r for _, r in buf if isinstance(r, Result)]
+        flags = iter(skip(cleaned) if cleaned else [])
+        for item, result in buf:
+            if isinstance(result, IngestError):
+                yield item, result
+            elif next(flags):
+                yield item, None
+            else:
+                assert isinstance(item, RawRecord)
+                yield item, pipe.analyse(item, result)
+        buf.clear()
+
+    for item in _read(inputs):
+        buf.append((item, item if isinstance(item, IngestError) else pipe.clean(item)))
+        if len(buf) >= chunk:
+            yield from drain()
+    yield from drain()
+
+
+def _error(err: IngestError) -> None:
+    click.echo(str(err), err=True)
+
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Database file (default: $PANTAU_DB, else ./pantau.duckdb).",
+)
+published_option = click.option(
+    "--published",
+    metavar="DATE",
+    callback=_check_date,
+    help="Publication date (YYYY-MM-DD) for records that carry none.",
+)
+no_events_option = click.option(
+    "--no-events", is_flag=True, help="Only read, clean and add metadata; skip NLP and event extraction."
+)
+
+
+def _open_store(db: str | None, *, read_only: bool) -> Any:
+    import duckdb
+
+    from pantau.store import Store
+
+    try:
+        return Store(db, read_only=read_only)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise click.ClickException(f"cannot open database {db or 'pantau.duckdb'}: {first}") from exc
+
+
+# -- extract ---------------------------------------------------------------------------
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@published_option
+@no_events_option
+def extract(inputs: tuple[str, ...], published: str | None, no_events: bool) -> None:
+    """Print one JSON result per article (the output contract) to stdout.
+
+    INPUT is a file (.txt, .jsonl[.gz], .html, .warc ...), a directory, or "-" for stdin.
+    """
+    failed = 0
+    out = click.get_text_stream("stdout")
+    for _, result in _results(inputs, _Pipeline(published, no_events)):
+        assert result is not None  # nothing is skipped without a skip rule
+        if isinstance(result, IngestError):
+            failed += 1
+            _error(result)
+            continue
+        out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+    sys.exit(1 if failed else 0)
+
+
+# -- ingest ----------------------------------------------------------------------------
+_STATUSES = ("inserted", "replaced", "unchanged", "failed")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@db_option
+@published_option
+@no_events_option
+@click.option("--force", is_flag=True, help="Rewrite articles even when their content is unchanged.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=BATCH_SIZE, show_default=True,
+              help="Articles per transaction.")
+def ingest(
+    inputs: tuple[str, ...], db: str | None, published: str | None, no_events: bool, force: bool,
+    batch_size: int,
+) -> None:
+    """Extract articles and store them (idempotent: unchanged articles are skipped).
+
+    Prints a summary per INPUT (inserted/replaced/unchanged/failed); each failed record
+    is reported on stderr as FILE:LINE: message. Exit status 1 if any record failed.
+    """
+    store = _open_store(db, read_only=False)
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    batch: list[tuple[RawRecord, Result]] = []
+    started = last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_flush
+        if not batch:
+            return
+        outcomes = store.upsert_many([r for _, r in batch], force=force)
+        for (raw, _), outcome in zip(batch, outcomes, strict=True):
+            tally[group(raw.source)][outcome.status] += 1
+            if outcome.status == "failed":
+                _error(IngestError(raw.source, raw.line, outcome.error or "cannot store"))
+        batch.clear()
+        last_flush = time.monotonic()
+
+    def group(source: str) -> str:
+        """The INPUT argument a record came from (a directory's files are counted under it)."""
+        if source in inputs:
+            return source
+        path = Path(source)
+        for arg in inputs:
+            if arg != "-" and Path(arg) in path.parents:
+                return arg
+        return source
+
+    interrupted = False
+    try:
+        pipe = _Pipeline(published, no_events)
+
+        def skip(results: list[Result]) -> list[bool]:
+            if force:
+                return [False] * len(results)
+            return store.unchanged(results, analysed=pipe.with_events)
+
+        for item, result in _results(inputs, pipe, skip):
+            if isinstance(result, IngestError):
+                tally[group(result.source)]["failed"] += 1
+                _error(result)
+                continue
+            if result is None:  # already stored with the same content: NLP not run
+                assert isinstance(item, RawRecord)
+                tally[group(item.source)]["unchanged"] += 1
+                continue
+            assert isinstance(item, RawRecord)
+            batch.append((item, result))
+            if len(batch) >= batch_size or time.monotonic() - last_flush > BATCH_SECONDS:
+                flush()
+    except KeyboardInterrupt:
+        interrupted = True
+    flush()
+    elapsed = time.monotonic() - started
+    _print_ingest_summary(tally, elapsed, store)
+    store.close()
+    if interrupted:
+        click.echo("pantau: interrupted; everything listed above was stored", err=True)
+        sys.exit(130)
+    sys.exit(1 if any(c["failed"] for c in tally.values()) else 0)
+
+
+def _print_ingest_summary(tally: dict[str, Counter[str]], elapsed: float, store: Any) -> None:
+    name_w = max([len("input")] + [len(s) for s in tally] + [len("total")])
+    header = f"{'input':<{name_w}}  {'records':>7}" + "".join(f"  {s:>9}" for s in _STATUSES)
+    click.echo(header)
+    total: Counter[str] = Counter()
+
+    def row(name: str, counts: Counter[str]) -> str:
+        cells = "".join(f"  {counts[s]:>9}" for s in _STATUSES)
+        return f"{name:<{name_w}}  {sum(counts.values()):>7}{cells}"
+
+    for source, counts in tally.items():
+        total.update(counts)
+        click.echo(row(source, counts))
+    if len(tally) != 1:
+        click.echo(row("total", total))
+    n = sum(total.values())
+    per_s = n / elapsed if elapsed > 0 else 0.0
+    rate = f", {per_s:.{0 if per_s >= 10 else 1}f} records/s" if per_s else ""
+    c = store.counts()
+    click.echo(
+        f"{n} records in {elapsed:.1f} s{rate}. Store {store.path}: {c['articles']} articles,"
+        f" {c['entities']} entities, {c['events']} events, {c['quotes']} quotes."
+    )
+
+
+# -- events ----------------------------------------------------------------------------
+@main.command()
+@db_option
+@click.option("--from", "date_from", metavar="DATE", callback=_check_date, help="Events on or after DATE.")
+@click.option("--to", "date_to", metavar="DATE", callback=_check_date, help="Events on or before DATE.")
+@click.option("--actor", metavar="CODE", help="Actor code, e.g. RUS.")
+@click.option("--recipient", metavar="CODE", help="Recipient code, e.g. UKR.")
+@click.option("--type", "type_", metavar="TYPE", help="PLOVER event type, e.g. ASSAULT.")
+@click.option("--outlet", help="Outlet name (case-insensitive).")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="At most this many events.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many events first.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl", "parquet"]), default="table",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write to FILE instead of stdout (required for parquet).")
+def events(
+    db: str | None, date_from: str | None, date_to: str | None, actor: str | None, recipient: str | None,
+    type_: str | None, outlet: str | None, limit: int | None, offset: int, fmt: str, output: str | None,
+) -> None:
+    """List stored events, filtered; as a table or exported as csv/jsonl/parquet.
+
+    Dates apply to the event's date, or its article's publication day where the event has none.
+    """
+    from pantau.store import write_csv, write_jsonl
+
+    if fmt == "parquet" and not output:
+        raise click.UsageError("--format parquet needs --output FILE")
+    filters = dict(
+        date_from=date_from, date_to=date_to, actor=actor, recipient=recipient, type=type_, outlet=outlet,
+        limit=limit, offset=offset,
+    )
+    with _open_store(db, read_only=True) as store:
+        if output and fmt != "table":
+            n = store.export_events(output, fmt, **filters)
+            click.echo(f"{n} events written to {output}", err=True)
+            return
+        rows = store.events(**filters)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(_events_table(rows) + "\n")
+        return
+    out = click.get_text_stream("stdout")
+    if fmt == "jsonl":
+        write_jsonl(rows, out)
+    elif fmt == "csv":
+        write_csv(rows, out)
+    else:
+        click.echo(_events_table(rows))
+
+
+def _codes(ev: dict[str, Any], key: str) -> str:
+    return "+".join(ev.get(f"{key}_codes") or []) or ("?" if key == "actor" else "-")
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _events_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "(no events)"
+    head = ("day", 10), ("type", 18), ("actor → recipient", 20), ("outlet", 12), ("article", 12)
+    lines = ["  ".join(f"{name:<{w}}" for name, w in head) + "  evidence"]
+    for ev in rows:
+        typ = ev["type"] + (f"/{ev['mode']}" if ev.get("mode") else "")
+        if ev.get("factuality") not in (None, "asserted"):
+            typ += f" ({ev['factuality']})"
+        dyad = f"{_codes(ev, 'actor')} → {_codes(ev, 'recipient')}"
+        evidence = (ev.get("evidence") or [{}])[0].get("text", "")
+        lines.append(
+            f"{ev.get('day') or '?':<10}  {_clip(typ, 18):<18}  {_clip(dyad, 20):<20}  "
+            f"{_clip(ev.get('outlet') or '', 12):<12}  {ev['article_id'][:12]:<12}  {_clip(evidence, 60)}"
+        )
+    lines.append(f"({len(rows)} events)")
+    return "\n".join(lines)
+
+
+# -- show ------------------------------------------------------------------------------
+@main.command()
+@click.argument("article_id", metavar="ID")
+@db_option
+@click.option("--no-text", is_flag=True, help="Leave out the article text.")
+def show(article_id: str, db: str | None, no_text: bool) -> None:
+    """Show one stored article (ID or a unique prefix of it) with everything extracted from it."""
+    with _open_store(db, read_only=True) as store:
+        ids = store.resolve_id(article_id)
+        if not ids:
+            raise click.ClickException(f"no article with id {article_id!r}")
+        if len(ids) > 1:
+            raise click.ClickException(f"{article_id!r} is ambiguous: {', '.join(ids)}")
+        art = store.article(ids[0])
+    assert art is not None
+    click.echo(render_article(art, with_text=not no_text))
+
+
+def _entity(e: dict[str, Any] | None) -> str:
+    if not e:
+        return "?"
+    label = e.get("name") or e.get("text") or "?"
+    code = "/".join(x for x in (e.get("code"), e.get("sector")) if x)
+    return f"{label} [{code}]" if code else label
+
+
+def render_article(art: dict[str, Any], *, with_text: bool = True) -> str:
+    """A stored article (from :meth:`Store.article`) as readable plain text."""
+    out: list[str] = []
+    title = art.get("title") or "(untitled)"
+    out += [title, "=" * min(len(title), _WIDTH)]
+    meta = [
+        ("id", art["id"]),
+        ("outlet", art.get("outlet")),
+        ("published", art.get("published")),
+        ("url", art.get("url")),
+        ("authors", ", ".join(art.get("authors") or [])),
+        ("editors", ", ".join(art.get("editors") or [])),
+        ("dateline", art.get("dateline")),
+        ("attributed to", ", ".join(art.get("attributions") or [])),
+        ("language", (f"{art['language']} ({art['language_confidence']:.2f})"
+                      if art.get("language") and art.get("language_confidence") is not None
+                      else art.get("language"))),
+        ("flags", ", ".join(art.get("flags") or [])),
+        ("source", art.get("source")),
+    ]
+    out += [f"{k + ':':<15}{v}" for k, v in meta if v]
+    removed = art.get("removed") or []
+    if removed:
+        rules = Counter(r.get("rule", "?") for r in removed)
+        why = ", ".join(f"{k} {n}" for k, n in rules.items())
+        out.append(f"{'removed:':<15}{len(removed)} lines ({why})")
+    for cap in art.get("captions") or []:
+        out.append(f"{'caption:':<15}{_clip(cap, _WIDTH - 15)}")
+    if with_text:
+        out += ["", "Text", "----"]
+        for para in (art.get("text") or "").split("\n"):
+            if para.strip():
+                out.append(textwrap.fill(para.strip(), _WIDTH))
+                out.append("")
+        if out[-1] == "":
+            out.pop()
+
+    evs = art.get("events") or []
+    out += ["", f"Events ({len(evs)})", "------"]
+    for i, ev in enumerate(evs, 1):
+        typ = ev["type"] + (f"/{ev['mode']}" if ev.get("mode") else "")
+        actors = ", ".join(_entity(e) for e in ev.get("actor") or []) or "?"
+        recips = ", ".join(_entity(e) for e in ev.get("recipient") or []) or "-"
+        when = ev.get("date") or "no date"
+        if ev.get("date") and ev.get("date_precision") and ev["date_precision"] != "day":
+            when += f" ({ev['date_precision']})"
+        extra = [ev.get("factuality") or "asserted", f"confidence {ev.get('confidence', 0):.2f}"]
+        if ev.get("quote"):
+            extra.append("quoted")
+        if ev.get("context"):
+            extra.append("context " + ",".join(ev["context"]))
+        loc = ev.get("location")
+        if isinstance(loc, dict):
+            extra.append("at " + (loc.get("name") or loc.get("text") or "?"))
+        out.append(f"{i:>2}. {typ}  {actors} → {recips}  [{when}; {'; '.join(extra)}]")
+        for span in ev.get("evidence") or []:
+            out.append(textwrap.fill(f"“{' '.join(span.get('text', '').split())}” @{span.get('start')}",
+                                     _WIDTH, initial_indent="      ", subsequent_indent="       "))
+        if ev.get("pattern"):
+            out.append(f"      why: {_clip(ev['pattern'], _WIDTH - 11)}")
+
+    quotes = art.get("quotes") or []
+    out += ["", f"Quotes ({len(quotes)})", "------"]
+    for q in quotes:
+        who = _entity(q.get("speaker")) if q.get("speaker") else "(unknown speaker)"
+        kind = "direct" if q.get("direct") else "indirect"
+        cue = f", cue “{q['cue']}”" if q.get("cue") else ""
+        out.append(textwrap.fill(f"{who} ({kind}{cue}): “{' '.join((q.get('text') or '').split())}”",
+                                 _WIDTH, subsequent_indent="    "))
+
+    ents = art.get("entities") or []
+    out += ["", f"Entities ({len(ents)})", "--------"]
+    grouped: dict[tuple[str, str, str], int] = Counter(
+        (e.get("label") or "?", e.get("name") or e.get("text") or "?",
+         "/".join(x for x in (e.get("code"), e.get("sector")) if x)) for e in ents
+    )
+    for (label, name, code), n in sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append(f"  {label:<6} {name}{f' [{code}]' if code else ''}{f' ×{n}' if n > 1 else ''}")
+    return "\n".join(out)
+
+
+# -- summary ---------------------------------------------------------------------------
+@main.command()
+@db_option
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="Rows per ranking.")
+@click.option("--examples", type=click.IntRange(0, 100), default=5, show_default=True,
+              help="Example events to show.")
+def summary(db: str | None, top: int, examples: int) -> None:
+    """A readable overview of the store: outlets, languages, event types, top dyads, examples."""
+    with _open_store(db, read_only=True) as store:
+        stats = store.stats(top=top)
+        sample = _example_events(store, examples)
+        click.echo(render_summary(store.path, stats, sample))
+
+
+def _example_events(store: Any, n: int) -> list[dict[str, Any]]:
+    """The most confident asserted events, at most one per type so the sample shows variety."""
+    if n <= 0:
+        return []
+    picked: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    rows = sorted(store.events(factuality="asserted"), key=lambda e: -(e.get("confidence") or 0))
+    for ev in rows:
+        if ev["type"] not in seen:
+            picked.append(ev)
+            seen.add(ev["type"])
+        if len(picked) >= n:
+            break
+    for ev in rows:  # fewer types than asked: fill up with the next most confident
+        if len(picked) >= n:
+            break
+        if ev not in picked:
+            picked.append(ev)
+    return picked
+
+
+def _bars(
+    pairs: list[tuple[Any, ...]], label: Callable[[tuple[Any, ...]], str], width: int = 30
+) -> list[str]:
+    if not pairs:
+        return ["  (none)"]
+    peak = max(p[-1] for p in pairs) or 1
+    names = [label(p) for p in pairs]
+    w = max(len(s) for s in names)
+    return [
+        f"  {name:<{w}}  {p[-1]:>6}  {'█' * max(1, round(width * p[-1] / peak))}"
+        for name, p in zip(names, pairs, strict=True)
+    ]
+
+
+_QUADS = {
+    "verbal cooperation": ("AGREE", "CONSULT", "SUPPORT", "CONCEDE"),
+    "material cooperation": ("COOPERATE", "AID", "RETREAT"),
+    "verbal conflict": ("REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"),
+    "material conflict": ("PROTEST", "MOBILIZE", "COERCE", "ASSAULT"),
+}
+_QUAD_OF = {t: q for q, types in _QUADS.items() for t in types}
+
+
+def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]]) -> str:
+    """The store's overview as plain text (what ``make demo`` prints)."""
+    c = stats["counts"]
+    first, last = stats["published_range"]
+    out = [f"Pantau store {path}", "=" * min(len(path) + 13, _WIDTH)]
+    out.append(
+        f"{c['articles']} articles · {c['events']} events · {c['quotes']} quotes ·"
+        f" {c['entities']} entity mentions"
+    )
+    if first:
+        out.append(f"published {first} … {last}")
+    out += ["", "Articles per outlet"] + _bars(stats["outlets"], lambda p: str(p[0]))
+    out += ["", "Languages"] + _bars(stats["languages"], lambda p: str(p[0]))
+    if stats["flags"]:
+        out += ["", "Flags"] + _bars(stats["flags"], lambda p: str(p[0]))
+    if not c["events"]:
+        out += ["", "No events stored (event stage not installed, or ingested with --no-events)."]
+        return "\n".join(out)
+    out += ["", "Events per type"] + _bars(
+        stats["event_types"], lambda p: f"{p[0]:<10} {_QUAD_OF.get(p[0], '')}"
+    )
+    quads = Counter()
+    for typ, n in stats["event_types"]:
+        quads[_QUAD_OF.get(typ, "other")] += n
+    out.append("  by quad: " + ", ".join(f"{q} {quads[q]}" for q in (*_QUADS, "other") if quads[q]))
+    if stats["factuality"]:
+        out.append("  factuality: " + ", ".join(f"{f} {n}" for f, n in stats["factuality"]))
+    out += ["", "Top dyads (actor → recipient; asserted/future events)"] + _bars(
+        stats["dyads"], lambda p: f"{p[0]} → {p[1]}"
+    )
+    out += ["", "Most active actors (asserted/future events)"] + _bars(stats["actors"], lambda p: str(p[0]))
+    if sample:
+        out += ["", "Example events"]
+        for ev in sample:
+            actors = ", ".join(_entity(e) for e in ev.get("actor") or []) or "?"
+            recips = ", ".join(_entity(e) for e in ev.get("recipient") or []) or "-"
+            typ = ev["type"] + (f"/{ev['mode']}" if ev.get("mode") else "")
+            out.append(f"  {ev.get('day') or '????-??-??'}  {typ}: {actors} → {recips}")
+            src = " · ".join(x for x in (ev.get("outlet"), ev["article_id"]) if x)
+            out.append(f"      ({src}, confidence {ev.get('confidence') or 0:.2f})")
+            span = (ev.get("evidence") or [{}])[0].get("text", "")
+            if span:
+                out.append(textwrap.fill(f"“{_clip(span, 280)}”", _WIDTH, initial_indent="      ",
+                                         subsequent_indent="       "))
+    return "\n".join(out)

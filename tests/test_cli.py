@@ -1,0 +1,173 @@
+"""The core CLI: extract, ingest, events, show, summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+import pantau.cli.core as core
+from pantau.cli import main
+from pantau.records import Article, Entity, Event, Result, Span
+from pantau.store import Store
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEEDS = SHARED / "seeds" / "seeds.jsonl"
+needs_seeds = pytest.mark.skipif(not SEEDS.exists(), reason="shared/seeds not available")
+
+TEXT = (
+    "Seperti yang dilaporkan pada hari Senin, Ukraina menyerang depot amunisi Rusia menggunakan rudal "
+    "jarak jauh ATACM Amerika."
+)
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def hand_built_db(path: Path) -> None:
+    """A store with one article and one event, independent of the NLP/event stages."""
+    i = TEXT.index("Ukraina menyerang depot amunisi Rusia")
+    ukr = Entity("Ukraina", "LOC", i, i + 7, "UKR", "GOV", "Ukraine", "Q212")
+    j = TEXT.index("Rusia", i)
+    rus = Entity("Rusia", "LOC", j, j + 5, "RUS", "GOV", "Russia", "Q159")
+    ev = Event("art-1-e1", "ASSAULT", [ukr], [rus], mode="heavy-weapons", context=["military"],
+               date="2024-11-18", date_precision="day",
+               evidence=[Span(i, i + 37, TEXT[i:i + 37])], confidence=0.85, pattern="serang+OBJ")
+    art = Article("art-1", TEXT, title="Ukraina serang depot amunisi", published="2024-11-21",
+                  outlet="Kontan", language="id")
+    with Store(path) as s:
+        s.upsert(Result(art, [ukr, rus], [ev], []))
+
+
+@needs_seeds
+def test_extract_seeds_no_events():
+    res = run("extract", str(SEEDS), "--no-events")
+    assert res.exit_code == 0, res.stderr
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    want = [json.loads(x)["id"] for x in SEEDS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert [o["article"]["id"] for o in lines] == want
+    assert all(set(o) == {"article", "entities", "events", "quotes"} for o in lines)
+    assert all(o["events"] == [] for o in lines)
+    # ensure_ascii=False: Indonesian punctuation (curly quotes) is printed as is
+    assert "“" in res.stdout
+
+
+@needs_seeds
+def test_extract_stdin_and_published():
+    text = (SHARED / "seeds" / "000_9f7690cda1b435db.txt").read_text(encoding="utf-8")
+    res = run("extract", "-", "--no-events", "--published", "2024-11-21", input=text)
+    assert res.exit_code == 0, res.stderr
+    (obj,) = [json.loads(x) for x in res.stdout.splitlines()]
+    assert obj["article"]["published"].startswith("2024-11-21")
+    assert "Kedutaan Besar AS di Kyiv ditutup" in obj["article"]["text"]
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run("extract").exit_code == 2
+    assert run("ingest", "--db", str(tmp_path / "x.duckdb")).exit_code == 2
+    res = run("extract", "x.txt", "--published", "21/11/2024")
+    assert res.exit_code == 2 and "not a date" in res.stderr
+    assert run("events", "--db", str(tmp_path / "x.duckdb"), "--format", "parquet").exit_code == 2
+
+
+@needs_seeds
+def test_event_stage_fallback(monkeypatch):
+    """Without the event stage, extract still runs, says so once, and leaves events empty."""
+    monkeypatch.setattr(core, "event_stage_available", lambda: False)
+    res = run("extract", str(SEEDS))
+    assert res.exit_code == 0
+    assert res.stderr.count("event stage not installed") == 1
+    assert all(json.loads(x)["events"] == [] for x in res.stdout.splitlines())
+
+
+def test_event_stage_detection(monkeypatch):
+    import pantau.events
+    import pantau.nlp
+
+    monkeypatch.delattr(pantau.events, "analyse", raising=False)
+    assert core.event_stage_available() is False
+    monkeypatch.setattr(pantau.events, "analyse", lambda article, doc: ([], [], []), raising=False)
+    monkeypatch.setattr(pantau.nlp, "parse", lambda text: None, raising=False)
+    assert core.event_stage_available() is True
+
+
+@needs_seeds
+def test_ingest_show_summary(tmp_path):
+    db = str(tmp_path / "p.duckdb")
+    res = run("ingest", str(SEEDS), "--db", db, "--no-events")
+    assert res.exit_code == 0, res.stderr
+    assert "inserted" in res.stdout and "5 articles" in res.stdout
+    row = [ln for ln in res.stdout.splitlines() if ln.startswith(str(SEEDS))][0].split()
+    assert row[1:] == ["5", "5", "0", "0", "0"]  # records inserted replaced unchanged failed
+    show = run("show", "000_9f", "--db", db)  # a unique prefix is enough
+    assert show.exit_code == 0, show.stderr
+    assert "Kedutaan Besar AS di Kyiv ditutup" in show.stdout and "Events (0)" in show.stdout
+    assert run("show", "nope", "--db", db).exit_code == 1
+    assert run("show", "00", "--db", db).exit_code == 1  # ambiguous
+    summ = run("summary", "--db", db)
+    assert summ.exit_code == 0
+    assert "Articles per outlet" in summ.stdout and "5 articles" in summ.stdout
+
+
+def test_ingest_stdin_and_directory(tmp_path):
+    db = str(tmp_path / "p.duckdb")
+    lines = "\n".join(json.dumps({"id": f"s{i}", "text": f"{TEXT} ({i})"}) for i in range(3))
+    res = run("ingest", "-", "--db", db, "--no-events", input=lines)
+    assert res.exit_code == 0, res.stderr
+    assert "<stdin>" in res.stdout and "3 articles" in res.stdout
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(3):
+        (folder / "sub" / f"a{i}.txt").write_text(f"{TEXT} Berita ke-{i}.", encoding="utf-8")
+    res = run("ingest", str(folder), "--db", db, "--no-events")
+    assert res.exit_code == 0, res.stderr
+    row = [ln for ln in res.stdout.splitlines() if ln.startswith(str(folder))]
+    assert len(row) == 1 and row[0].split()[1:] == ["3", "3", "0", "0", "0"]  # one row per INPUT
+
+
+def test_db_default_from_env(tmp_path, monkeypatch):
+    db = tmp_path / "env.duckdb"
+    hand_built_db(db)
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    res = run("events")
+    assert res.exit_code == 0 and "ASSAULT" in res.stdout
+
+
+def test_events_formats(tmp_path):
+    db = tmp_path / "h.duckdb"
+    hand_built_db(db)
+    table = run("events", "--db", str(db), "--actor", "ukr")
+    assert table.exit_code == 0
+    assert "UKR → RUS" in table.stdout and "(1 events)" in table.stdout
+    assert "(no events)" in run("events", "--db", str(db), "--recipient", "UKR").stdout
+    assert "(no events)" in run("events", "--db", str(db), "--from", "2024-11-19").stdout
+    js = run("events", "--db", str(db), "--format", "jsonl", "--type", "assault")
+    (ev,) = [json.loads(x) for x in js.stdout.splitlines()]
+    assert ev["evidence"][0]["text"] == "Ukraina menyerang depot amunisi Rusia" and ev["outlet"] == "Kontan"
+    rows = list(csv.DictReader(io.StringIO(run("events", "--db", str(db), "--format", "csv").stdout)))
+    assert rows[0]["actor_codes"] == "UKR" and rows[0]["mode"] == "heavy-weapons"
+    out = tmp_path / "ev.parquet"
+    res = run("events", "--db", str(db), "--format", "parquet", "--output", str(out))
+    assert res.exit_code == 0 and "1 events written" in res.stderr
+    assert duckdb.sql(f"SELECT type FROM '{out}'").fetchall() == [("ASSAULT",)]
+
+
+def test_show_and_summary_with_events(tmp_path):
+    db = tmp_path / "h.duckdb"
+    hand_built_db(db)
+    show = run("show", "art-1", "--db", str(db))
+    assert "ASSAULT/heavy-weapons  Ukraine [UKR/GOV] → Russia [RUS/GOV]" in show.stdout
+    assert "“Ukraina menyerang depot amunisi Rusia”" in show.stdout
+    summ = run("summary", "--db", str(db)).stdout
+    assert "UKR → RUS" in summ and "Example events" in summ and "material conflict" in summ
+
+
+def test_missing_db_is_a_clear_error(tmp_path):
+    res = run("summary", "--db", str(tmp_path / "none.duckdb"))
+    assert res.exit_code == 1 and "run `pantau ingest` first" in res.stderr

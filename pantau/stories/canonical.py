@@ -1,0 +1,290 @@
+"""Event de-duplication: the same real-world event reported by several articles -> one canonical event.
+
+Two event records (from different articles) are the same event when all hold:
+- same PLOVER type;
+- compatible dyad: the actor code sets intersect (codes that cannot be told, UNK, never match)
+  and the recipient code sets intersect or one of them is empty;
+- compatible date: both dates known and equal within the coarser precision (day: same day,
+  week: at most 6 days apart, month: same month, year: same year) and the same place or the
+  same story; or a date is missing and both articles are in the same story.
+Two records from one article are never merged (the extractor already decided they differ).
+Only factuality asserted / future counts; others are recorded as skipped.
+
+Sources are independent outlets: a syndicated copy counts as its original's outlet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from pantau.stories import db
+from pantau.stories.common import config
+
+_PREC = {"day": 0, "week": 1, "month": 2, "year": 3}
+
+
+def intensity(etype: str | None, mode: str | None) -> float:
+    """PLOVER intensity of a type (and mode) from escalation.yaml."""
+    cfg = config()
+    by_mode = (cfg.get("intensity_by_mode") or {}).get(etype or "", {})
+    if mode and mode in by_mode:
+        return float(by_mode[mode])
+    return float((cfg["intensity"] or {}).get(etype or "", 0.0))
+
+
+def is_cbrn(context: list[str] | None, mode: str | None) -> bool:
+    cfg = config()
+    return bool(set(context or []) & set(cfg["cbrn_contexts"])) or (mode in set(cfg["cbrn_modes"]))
+
+
+def source_weight(n_sources: int) -> float:
+    """Diminishing returns: 1 + log2(n) (1 source 1, 2 sources 2, 4 sources 3)."""
+    return 1.0 + math.log2(max(1, n_sources))
+
+
+def dates_compatible(d1: date | None, p1: str | None, d2: date | None, p2: str | None) -> bool | None:
+    """True/False when both dates are known, None when either is missing."""
+    if d1 is None or d2 is None:
+        return None
+    prec = max(_PREC.get(p1 or "day", 0), _PREC.get(p2 or "day", 0))
+    if prec == 0:
+        return d1 == d2
+    if prec == 1:
+        return abs((d1 - d2).days) <= 6
+    if prec == 2:
+        return (d1.year, d1.month) == (d2.year, d2.month)
+    return d1.year == d2.year
+
+
+def _codes(xs: list[str] | None) -> set[str]:
+    return {c for c in xs or [] if c and c != "UNK"}
+
+
+def _place(loc: Any) -> str | None:
+    if not loc:
+        return None
+    if isinstance(loc, str):
+        try:
+            loc = json.loads(loc)
+        except ValueError:
+            return loc.strip().lower() or None
+    if isinstance(loc, dict):
+        name = loc.get("name") or loc.get("text")
+        return name.strip() if isinstance(name, str) and name.strip() else None
+    return None
+
+
+@dataclass
+class Canon:
+    """A canonical event while it is being built."""
+
+    id: str
+    type: str
+    mode: str | None
+    actors: set[str]
+    recipients: set[str]
+    date: date | None
+    precision: str | None
+    location: str | None
+    story_id: str | None
+    cbrn: bool
+    first_evidence: str | None
+    report_day: date | None
+    articles: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    stories: set[str] = field(default_factory=set)
+    n_mentions: int = 0
+    changed: bool = False
+
+    @property
+    def day(self) -> date | None:
+        """The day it counts on in the index: its own date when known to the day, else first report."""
+        if self.date is not None and (self.precision or "day") == "day":
+            return self.date
+        return self.report_day or self.date
+
+    def row(self) -> tuple:
+        sources = sorted(self.sources)
+        return (
+            self.id, self.type, self.mode, sorted(self.actors), sorted(self.recipients), self.date,
+            self.precision, self.location, self.story_id, self.n_mentions, len(sources), sources, self.cbrn,
+            intensity(self.type, self.mode), self.first_evidence, self.day,
+        )
+
+
+def matches(c: Canon, ev: dict[str, Any]) -> bool:
+    """Is event record ``ev`` a mention of canonical event ``c``? (rules in the module docstring)"""
+    if ev["type"] != c.type or ev["article_id"] in c.articles:
+        return False
+    if not (ev["actors"] & c.actors):
+        return False
+    if ev["recipients"] and c.recipients and not (ev["recipients"] & c.recipients):
+        return False
+    same_story = ev["story_id"] is not None and ev["story_id"] in c.stories
+    comp = dates_compatible(c.date, c.precision, ev["date"], ev["date_precision"])
+    if comp is None:
+        return same_story
+    if not comp:
+        return False
+    same_place = ev["location"] is not None and c.location is not None and \
+        ev["location"].lower() == c.location.lower()
+    return same_place or same_story
+
+
+def _new_id(event_id: str) -> str:
+    return "ce-" + hashlib.sha1(event_id.encode()).hexdigest()[:16]
+
+
+def _pending(con: Any) -> list[dict[str, Any]]:
+    rows = con.execute(
+        """SELECT e.id, e.article_id, e.type, e.mode, e.context, e.actor_codes, e.recipient_codes, e.date,
+                  e.date_precision, CAST(e.location AS VARCHAR), e.factuality, CAST(e.evidence AS VARCHAR),
+                  a.published_date, sa.story_id, COALESCE(o.outlet, a.outlet)
+           FROM events e
+           LEFT JOIN articles a ON a.id = e.article_id
+           LEFT JOIN story_articles sa ON sa.article_id = e.article_id
+           LEFT JOIN duplicates d ON d.article_id = e.article_id
+           LEFT JOIN articles o ON o.id = d.original_id
+           WHERE e.id NOT IN (SELECT event_id FROM event_mentions)
+             AND e.id NOT IN (SELECT event_id FROM story_skipped_events)
+           ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, e.article_id, e.id"""
+    ).fetchall()
+    out = []
+    for (eid, aid, etype, mode, ctx, acts, recs, d, prec, loc, fact, evid, pub, sid, outlet) in rows:
+        first = None
+        if evid:
+            try:
+                spans = json.loads(evid)
+                first = spans[0].get("text") if spans else None
+            except (ValueError, AttributeError, IndexError):
+                first = None
+        out.append({
+            "id": eid, "article_id": aid, "type": etype, "mode": mode, "context": list(ctx or []),
+            "actors": _codes(acts), "recipients": _codes(recs), "date": d, "date_precision": prec,
+            "location": _place(loc), "factuality": fact or "asserted", "evidence": first,
+            "published_date": pub, "story_id": sid, "outlet": outlet or "",
+        })
+    return out
+
+
+def _load(con: Any, lo: date | None, hi: date | None, stories: list[str]) -> dict[str, Canon]:
+    """Existing canonical events that new records could join (near in time or in the same stories)."""
+    rows = con.execute(
+        """SELECT id, type, mode, actor_codes, recipient_codes, date, date_precision, location_name, story_id,
+                  n_mentions, sources, cbrn, first_evidence, day
+           FROM canonical_events
+           WHERE (day BETWEEN ? AND ?) OR story_id IN (SELECT unnest(?))
+              OR id IN (SELECT m.canonical_id FROM event_mentions m JOIN story_articles s
+                        ON s.article_id = m.article_id WHERE s.story_id IN (SELECT unnest(?)))""",
+        [lo, hi, stories, stories],
+    ).fetchall()
+    out: dict[str, Canon] = {}
+    for (cid, t, mode, acts, recs, d, prec, loc, sid, n, sources, cbrn, fe, day) in rows:
+        c = Canon(cid, t, mode, set(acts or []), set(recs or []), d, prec, loc, sid, bool(cbrn), fe, day)
+        c.n_mentions, c.sources = n or 0, set(sources or [])
+        out[cid] = c
+    if out:
+        for cid, aid, sid in con.execute(
+            """SELECT m.canonical_id, m.article_id, s.story_id FROM event_mentions m
+               LEFT JOIN story_articles s ON s.article_id = m.article_id
+               WHERE m.canonical_id IN (SELECT unnest(?))""",
+            [list(out)],
+        ).fetchall():
+            out[cid].articles.add(aid)
+            if sid:
+                out[cid].stories.add(sid)
+    for c in out.values():
+        if c.story_id:
+            c.stories.add(c.story_id)
+        if c.report_day is None:
+            c.report_day = c.day
+    return out
+
+
+def update(con: Any) -> dict[str, Any]:
+    """Attach every new event record to a canonical event (existing or new)."""
+    pend = _pending(con)
+    counts = [e for e in pend if e["factuality"] in set(config()["count_factuality"]) and e["type"]]
+    kept = {e["id"] for e in counts}
+    skipped = [(e["id"], f"factuality:{e['factuality']}" if e["type"] else "no type")
+               for e in pend if e["id"] not in kept]
+    res: dict[str, Any] = {"events": len(pend), "events_skipped": len(skipped), "canonical_new": 0,
+                           "canonical_updated": 0, "days": set()}
+    if not pend:
+        return res
+    days = [e["date"] or e["published_date"] for e in counts if (e["date"] or e["published_date"])]
+    lo = min(days) - timedelta(days=400) if days else None
+    hi = max(days) + timedelta(days=400) if days else None
+    stories = sorted({e["story_id"] for e in counts if e["story_id"]})
+    canon = _load(con, lo, hi, stories)
+    old_days = {cid: c.day for cid, c in canon.items()}
+    by_type: dict[str, list[Canon]] = {}
+    for c in canon.values():
+        by_type.setdefault(c.type, []).append(c)
+    mentions: list[tuple] = []
+    new_ids: set[str] = set()
+    for e in counts:
+        best: Canon | None = None
+        best_key: tuple = ()
+        for c in by_type.get(e["type"], []):
+            if matches(c, e):
+                key = (e["story_id"] in c.stories, c.date == e["date"], len(e["actors"] & c.actors), c.id)
+                if best is None or key > best_key:
+                    best, best_key = c, key
+        if best is None:
+            best = Canon(
+                _new_id(e["id"]), e["type"], e["mode"], set(), set(), e["date"], e["date_precision"],
+                e["location"], e["story_id"], False, e["evidence"], e["published_date"],
+            )
+            canon[best.id] = best
+            by_type.setdefault(e["type"], []).append(best)
+            new_ids.add(best.id)
+        _absorb(best, e)
+        mentions.append((best.id, e["id"], e["article_id"]))
+    changed = [c for c in canon.values() if c.changed]
+    for c in changed:
+        res["days"].add(c.day)
+        if c.id in old_days and old_days[c.id] != c.day:
+            res["days"].add(old_days[c.id])
+    res["days"].discard(None)
+    res["canonical_new"] = len(new_ids)
+    res["canonical_updated"] = len(changed) - len(new_ids)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        db.write(con, "canonical_events", [c.row() for c in changed], replace=True)
+        db.write(con, "event_mentions", mentions, replace=True)
+        db.write(con, "story_skipped_events", skipped, replace=True)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return res
+
+
+def _absorb(c: Canon, e: dict[str, Any]) -> None:
+    """Add one mention: union of codes, the most precise date, evidence and sources kept."""
+    c.actors |= e["actors"]
+    c.recipients |= e["recipients"]
+    if e["date"] is not None and (
+        c.date is None or _PREC.get(e["date_precision"] or "day", 0) < _PREC.get(c.precision or "day", 0)
+    ):
+        c.date, c.precision = e["date"], e["date_precision"]
+    c.location = c.location or e["location"]
+    c.mode = c.mode or e["mode"]
+    c.story_id = c.story_id or e["story_id"]
+    if e["story_id"]:
+        c.stories.add(e["story_id"])
+    c.cbrn = c.cbrn or is_cbrn(e["context"], e["mode"])
+    c.first_evidence = c.first_evidence or e["evidence"]
+    if e["published_date"] is not None and (c.report_day is None or e["published_date"] < c.report_day):
+        c.report_day = e["published_date"]
+    c.articles.add(e["article_id"])
+    if e["outlet"]:
+        c.sources.add(e["outlet"])
+    c.n_mentions += 1
+    c.changed = True

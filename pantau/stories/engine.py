@@ -1,0 +1,200 @@
+"""``update(store)``: bring the stories layer up to date, incrementally.
+
+Order of work: articles not yet processed, in publication order (day by day; undated last):
+near-duplicates -> story clustering; then events not yet processed -> canonical events; then the
+escalation index rows of the days that changed; then the alerts of the dyads that changed.
+Nothing already assigned is recomputed: the state needed to continue is read from the DB.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from pantau.stories import db
+from pantau.stories.cluster import StoryClusterer, story_rows
+from pantau.stories.common import connection, ensure_schema, strip_furniture, words
+from pantau.stories.dedup import Deduplicator
+
+_FAR = date(9999, 12, 31)
+
+
+def _fetch(con: Any, ids: list[str]) -> list[dict[str, Any]]:
+    rows = con.execute(
+        """SELECT id, title, text, outlet, published, published_date FROM articles
+           WHERE id IN (SELECT unnest(?))""",
+        [ids],
+    ).fetchall()
+    by_id = {
+        r[0]: {"id": r[0], "title": r[1], "text": r[2], "outlet": r[3], "published": r[4],
+               "published_date": r[5], "attributions": []}
+        for r in rows
+    }
+    for aid, outlet in con.execute(
+        "SELECT article_id, outlet FROM attributions WHERE article_id IN (SELECT unnest(?))", [ids]
+    ).fetchall():
+        if aid in by_id and outlet:
+            by_id[aid]["attributions"].append(outlet)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _actor_codes(con: Any, ids: list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for aid, code in con.execute(
+        """SELECT DISTINCT article_id, code FROM entities WHERE article_id IN (SELECT unnest(?))
+           AND code IS NOT NULL AND code NOT IN ('UNK', 'NGO')""",
+        [ids],
+    ).fetchall():
+        out.setdefault(aid, set()).add(code)
+    return out
+
+
+class _Run:
+    """One update run over the pending articles (keeps pending rows until flush)."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.dedup = Deduplicator()
+        self.clus = StoryClusterer()
+        self.sig_rows: list[tuple] = []
+        self.dup_rows: dict[str, tuple] = {}
+        self.evicted: dict[str, Any] = {}
+        self.stats = {"articles": 0, "duplicates": 0, "stories_new": 0}
+        self.known_stories: set[str] = set()
+        probe = "SELECT count(*) FROM (SELECT 1 FROM entities LIMIT 1)"
+        self.has_entities = bool(con.execute(probe).fetchone()[0])
+
+    def start(self, day: date | None) -> None:
+        self.dedup.load(self.con, day)
+        self.clus.load(self.con, day)
+        self.known_stories |= set(self.clus.stories)
+
+    def day(self, day: date | None, arts: list[dict[str, Any]]) -> None:
+        self.dedup.prune(day)
+        for s in self.clus.evict(day):
+            self.evicted[s.id] = s
+        copies: dict[str, tuple[str, float]] = {}
+        source: dict[str, str] = {}
+        for art in arts:
+            art["_words"] = words(strip_furniture(art.get("text") or ""))
+            blob, dups = self.dedup.add(art, day)
+            self.sig_rows.append((art["id"], blob, art["published_date"], art["outlet"]))
+            for d in dups:
+                self.dup_rows[d.article_id] = (
+                    d.article_id, d.original_id, d.similarity, d.relation, d.matched_id
+                )
+                if d.article_id == art["id"]:
+                    copies[art["id"]] = (d.matched_id, d.similarity)
+            root = self.dedup.root_of(art["id"])
+            source[art["id"]] = self._outlet(root) if root != art["id"] else (art["outlet"] or "")
+        self.stats["duplicates"] += len(copies)
+        self.stats["articles"] += len(arts)
+        actors = _actor_codes(self.con, [a["id"] for a in arts]) if self.has_entities else {}
+        self.clus.process_day(day, arts, copies, source, actors)
+
+    def _outlet(self, aid: str) -> str:
+        meta = self.dedup.meta.get(aid)
+        if meta is not None:
+            return meta.get("outlet") or ""
+        row = self.con.execute("SELECT outlet FROM articles WHERE id = ?", [aid]).fetchone()
+        return (row[0] or "") if row else ""
+
+    def flush(self, day: date | None) -> None:
+        """Write everything pending; drop old member vectors from the DB."""
+        con = self.con
+        aggs = list(self.evicted.values()) + [s for s in self.clus.stories.values() if s.touched]
+        self.stats["stories_new"] += sum(1 for s in aggs if s.id not in self.known_stories)
+        self.known_stories |= {s.id for s in aggs}
+        stories, states = story_rows(aggs)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            db.write(con, "article_signatures", self.sig_rows, replace=True)
+            db.write(con, "duplicates", list(self.dup_rows.values()), replace=True)
+            db.write(con, "story_articles", self.clus.out_story_articles, replace=True)
+            db.write(con, "story_vectors", self.clus.out_vectors, replace=True)
+            db.write(con, "stories", stories, replace=True)
+            db.write(con, "story_state", states, replace=True)
+            db.write(con, "story_meta", self.clus.meta_rows(), replace=True)
+            if day is not None:
+                keep = timedelta(days=self.clus.cfg["vector_keep_days"] + 1)
+                con.execute("DELETE FROM story_vectors WHERE day < ?", [day - keep])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        self.sig_rows.clear()
+        self.dup_rows.clear()
+        self.evicted.clear()
+        self.clus.out_story_articles.clear()
+        self.clus.out_vectors.clear()
+        for s in self.clus.stories.values():
+            s.touched = False
+
+
+def update_articles(
+    store: Any, *, flush_days: int = 30, chunk: int = 2000,
+    progress: Callable[[date | None, int], None] | None = None,
+) -> dict[str, int]:
+    """De-duplicate and cluster the articles not processed yet, in publication order."""
+    con = connection(store)
+    ensure_schema(con)
+    todo = con.execute(
+        """SELECT a.id, a.published_date FROM articles a
+           WHERE a.id NOT IN (SELECT article_id FROM story_articles)
+           ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, a.id"""
+    ).fetchall()
+    run = _Run(con)
+    if not todo:
+        return run.stats
+    # group into days, keeping order
+    days: list[tuple[date | None, list[str]]] = []
+    for aid, d in todo:
+        if not days or days[-1][0] != d:
+            days.append((d, []))
+        days[-1][1].append(aid)
+    run.start(days[0][0])
+    started_undated = days[0][0] is None
+    buffer: dict[str, dict[str, Any]] = {}
+    n_days = 0
+    for k, (d, ids) in enumerate(days):
+        if d is None and not started_undated:
+            run.flush(None)
+            for s in run.clus.evict(_FAR):
+                run.evicted[s.id] = s
+            run.flush(None)
+            run.start(None)
+            started_undated = True
+        if not all(i in buffer for i in ids):
+            want: list[str] = []
+            j = k
+            while j < len(days) and len(want) < chunk:
+                want.extend(days[j][1])
+                j += 1
+            buffer = {a["id"]: a for a in _fetch(con, want)}
+        arts = [buffer[i] for i in ids if i in buffer]
+        run.day(d, arts)
+        n_days += 1
+        if progress:
+            progress(d, len(arts))
+        if n_days % flush_days == 0:
+            run.flush(d)
+    run.flush(days[-1][0])
+    return run.stats
+
+
+def update(store: Any, **kw: Any) -> dict[str, Any]:
+    """Process everything new: articles -> stories; events -> canonical events -> index -> alerts."""
+    from pantau.stories import alerting, canonical, index
+
+    con = connection(store)
+    t0 = time.perf_counter()
+    stats: dict[str, Any] = dict(update_articles(store, **kw))
+    ev = canonical.update(con)
+    stats.update({k: v for k, v in ev.items() if k != "days"})
+    changed = index.update(con, ev["days"])
+    stats["index_rows"] = changed["rows"]
+    stats["alerts"] = alerting.update(con, changed["dyads"])
+    stats["seconds"] = round(time.perf_counter() - t0, 2)
+    return stats

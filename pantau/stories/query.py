@@ -1,0 +1,93 @@
+"""Read side of the stories layer (used by the CLI and the API)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pantau.stories.common import connection
+
+_ART_COLS = ("id", "title", "outlet", "published", "url", "similarity", "duplicate_of", "relation")
+_STORY_COLS = ("id", "title", "first_date", "last_date", "n_articles", "n_outlets", "outlets", "main_actors",
+               "updated_at")
+
+
+def list_stories(
+    con: Any, limit: int = 50, offset: int = 0, *, date_from: date | str | None = None,
+    date_to: date | str | None = None, actor: str | None = None, min_articles: int = 1,
+    q: str | None = None, order: str = "recent",
+) -> list[dict[str, Any]]:
+    """Stories, newest first (``order='size'``: most articles first), with their number of events."""
+    con = connection(con)
+    order_sql = "s.n_articles DESC, s.last_date DESC NULLS LAST, s.id" if order == "size" \
+        else "s.last_date DESC NULLS LAST, s.n_articles DESC, s.id"
+    rows = con.execute(
+        f"""SELECT {", ".join("s." + c for c in _STORY_COLS)},
+                   (SELECT count(*) FROM canonical_events c WHERE c.story_id = s.id) AS n_events
+            FROM stories s
+            WHERE s.n_articles >= ?
+              AND (? IS NULL OR s.last_date >= CAST(? AS DATE))
+              AND (? IS NULL OR s.first_date <= CAST(? AS DATE))
+              AND (? IS NULL OR list_contains(s.main_actors, ?))
+              AND (? IS NULL OR s.title ILIKE '%' || ? || '%')
+            ORDER BY {order_sql} LIMIT ? OFFSET ?""",
+        [min_articles, date_from, date_from, date_to, date_to, actor, actor, q, q, limit, offset],
+    ).fetchall()
+    return [dict(zip((*_STORY_COLS, "n_events"), r, strict=False)) for r in rows]
+
+
+def get_story(con: Any, story_id: str) -> dict[str, Any] | None:
+    """One story with its articles (duplicate chain shown) and canonical events; None if unknown."""
+    con = connection(con)
+    row = con.execute(f"SELECT {', '.join(_STORY_COLS)} FROM stories WHERE id = ?", [story_id]).fetchone()
+    if row is None:
+        return None
+    story = dict(zip(_STORY_COLS, row, strict=False))
+    arts = con.execute(
+        """SELECT a.id, a.title, a.outlet, a.published, a.url, sa.similarity, d.original_id, d.relation
+           FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+           LEFT JOIN duplicates d ON d.article_id = a.id
+           WHERE sa.story_id = ? ORDER BY a.published_date NULLS LAST, a.published, a.id""",
+        [story_id],
+    ).fetchall()
+    story["articles"] = [
+        dict(zip(_ART_COLS, r, strict=True))
+        for r in arts
+    ]
+    ev = con.execute(
+        """SELECT id, type, mode, actor_codes, recipient_codes, date, date_precision, location_name,
+                  n_mentions, n_sources, sources, cbrn, intensity, first_evidence, day
+           FROM canonical_events
+           WHERE story_id = ? OR id IN (SELECT m.canonical_id FROM event_mentions m JOIN story_articles s
+                                        ON s.article_id = m.article_id WHERE s.story_id = ?)
+           ORDER BY day NULLS LAST, id""",
+        [story_id, story_id],
+    ).fetchall()
+    keys = ("id", "type", "mode", "actor_codes", "recipient_codes", "date", "date_precision", "location_name",
+            "n_mentions", "n_sources", "sources", "cbrn", "intensity", "first_evidence", "day")
+    story["events"] = [dict(zip(keys, r, strict=False)) for r in ev]
+    return story
+
+
+def story_members(con: Any) -> dict[str, list[str]]:
+    """story id -> article ids (publication order), for exports and evaluation."""
+    con = connection(con)
+    out: dict[str, list[str]] = {}
+    for sid, aid in con.execute(
+        """SELECT sa.story_id, sa.article_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+           ORDER BY a.published_date NULLS LAST, a.published, a.id"""
+    ).fetchall():
+        out.setdefault(sid, []).append(aid)
+    return out
+
+
+def story_events(con: Any) -> dict[str, list[str]]:
+    """story id -> canonical event ids mentioned by its articles."""
+    con = connection(con)
+    out: dict[str, list[str]] = {}
+    for sid, cid in con.execute(
+        """SELECT DISTINCT s.story_id, m.canonical_id FROM event_mentions m
+           JOIN story_articles s ON s.article_id = m.article_id ORDER BY 1, 2"""
+    ).fetchall():
+        out.setdefault(sid, []).append(cid)
+    return out

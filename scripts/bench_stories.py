@@ -1,0 +1,105 @@
+"""Benchmark and evaluate the stories layer on the shared corpus.
+
+    OMP_NUM_THREADS=1 python scripts/bench_stories.py --shared ../shared [--days-per-report 100]
+
+Loads all corpus articles (raw text, no NLP) into an in-memory store, then runs the incremental
+update in publication order, reporting wall time, peak RSS every N processed days (memory must
+stay flat), duplicate counts, and the clustering scores on shared/eval/stories/same_story_pairs.tsv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from pantau.stories import engine
+from pantau.stories.evaluate import gold_clusters, load_articles, pair_recall, read_corpus, read_pairs, scores
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def cur_rss_mb() -> float:
+    """Current resident set size (MiB) from /proc, 0 where unavailable."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
+    ap.add_argument("--days-per-report", type=int, default=200)
+    ap.add_argument("--international", action="store_true", help="only international articles")
+    ap.add_argument("--db", default=":memory:")
+    args = ap.parse_args(argv)
+    shared = Path(args.shared)
+    corpus = shared / "corpus" / "news_id.jsonl.gz"
+    if not corpus.exists():
+        print(f"no corpus at {corpus}", file=sys.stderr)
+        return 2
+    con = duckdb.connect(args.db)
+    t0 = time.perf_counter()
+    rows = read_corpus(corpus, international_only=args.international)
+    load_articles(con, rows)
+    del rows
+    gc.collect()
+    t_load = time.perf_counter() - t0
+    print(f"loaded {con.execute('SELECT count(*) FROM articles').fetchone()[0]} articles in {t_load:.1f}s; "
+          f"peak RSS {rss_mb():.0f} MiB")
+    n_days = [0]
+    n_arts = [0]
+
+    def progress(day: object, n: int) -> None:
+        n_days[0] += 1
+        n_arts[0] += n
+        if n_days[0] % args.days_per_report == 0:
+            print(f"  day {n_days[0]:5d} ({day}) articles {n_arts[0]:6d} "
+                  f"t={time.perf_counter() - t1:6.1f}s RSS {cur_rss_mb():.0f} MiB (peak {rss_mb():.0f})")
+
+    t1 = time.perf_counter()
+    stats = engine.update_articles(con, progress=progress)
+    t_upd = time.perf_counter() - t1
+    print(f"de-dup + clustering: {stats} in {t_upd:.1f}s (CPU {time.process_time():.1f}s), "
+          f"{n_days[0]} days, peak RSS {rss_mb():.0f} MiB")
+    rel = con.execute("SELECT relation, count(*) FROM duplicates GROUP BY 1 ORDER BY 1").fetchall()
+    sizes = con.execute(
+        """SELECT count(*), sum(CASE WHEN n_articles > 1 THEN 1 ELSE 0 END), max(n_articles),
+                  sum(CASE WHEN n_outlets > 1 THEN 1 ELSE 0 END) FROM stories"""
+    ).fetchall()[0]
+    print(f"duplicates by relation: {rel}")
+    print(f"stories: {sizes[0]} ({sizes[1]} with >1 article, largest {sizes[2]}, {sizes[3]} multi-outlet)")
+    pairs_path = shared / "eval" / "stories" / "same_story_pairs.tsv"
+    if pairs_path.exists():
+        pairs = read_pairs(pairs_path)
+        assign = dict(con.execute("SELECT article_id, story_id FROM story_articles").fetchall())
+        hit, n = pair_recall(pairs, assign)
+        sc = scores(gold_clusters(pairs), assign)
+        print(f"same_story_pairs.tsv: {hit}/{n} listed pairs clustered together")
+        print("  pairwise P={precision:.3f} R={recall:.3f} F1={f1:.3f} "
+              "(tp={pairs_tp} fp={pairs_fp} fn={pairs_fn})".format(**sc))
+        print("  BCubed P={bcubed_precision:.3f} R={bcubed_recall:.3f} F1={bcubed_f1:.3f} "
+              "over {n_items} articles".format(**sc))
+        for p in pairs:
+            ok = assign.get(p["id_a"]) == assign.get(p["id_b"])
+            mark = "OK  " if ok else "MISS"
+            print(f"   {mark} {p['relation']:<20} {p['title_a'][:45]:<45} | {p['title_b'][:45]}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Event de-duplication into canonical events, through the real Store (constructed Event records)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from pantau.records import Article, Entity, Event, Location, Result, Span
+from pantau.stories import index_series, update
+from pantau.stories.canonical import Canon, dates_compatible, intensity, matches
+
+Store = pytest.importorskip("pantau.store").Store
+
+VOCAB = ("presiden menteri rusia ukraina serangan rudal kota warga tewas pasukan perbatasan kedutaan ditutup "
+         "ancaman balasan senjata amerika sekutu pejabat militer gedung listrik drone malam pagi wilayah "
+         "timur selatan barat utara korban luka evakuasi sirene bantuan kemanusiaan laporan resmi").split()
+
+
+def _text(seed: int, n: int = 220) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(VOCAB) for _ in range(n))
+
+
+def _ent(code: str) -> Entity:
+    return Entity(text=code, label="ACTOR", code=code, sector="GOV")
+
+
+def _ev(eid: str, etype: str, actors: list[str], recipients: list[str], day: str | None, *,
+        place: str | None = "Kyiv", factuality: str = "asserted", context: list[str] | None = None,
+        mode: str | None = None) -> Event:
+    return Event(id=eid, type=etype, actor=[_ent(c) for c in actors], recipient=[_ent(c) for c in recipients],
+                 mode=mode, context=context or [], date=day, date_precision="day" if day else None,
+                 location=Location(text=place, name=place) if place else None, factuality=factuality,
+                 evidence=[Span(0, 8, "serangan")])
+
+
+def _result(aid: str, outlet: str, published: str, text: str, events: list[Event],
+            attributions: list[str] | None = None) -> Result:
+    art = Article(id=aid, text=text, title=f"Laporan {aid}", published=published, outlet=outlet,
+                  attributions=attributions or [], language="id")
+    return Result(article=art, events=events)
+
+
+@pytest.fixture()
+def store(tmp_path):  # type: ignore[no-untyped-def]
+    s = Store(str(tmp_path / "t.duckdb"))
+    yield s
+    s.close()
+
+
+def test_date_rules() -> None:
+    d = date(2024, 11, 20)
+    assert dates_compatible(d, "day", date(2024, 11, 20), "day") is True
+    assert dates_compatible(d, "day", date(2024, 11, 21), "day") is False
+    assert dates_compatible(d, "week", date(2024, 11, 25), "day") is True
+    assert dates_compatible(d, "month", date(2024, 11, 2), "day") is True
+    assert dates_compatible(d, None, None, None) is None
+    assert intensity("ASSAULT", "unconventional") == -10.0
+    assert intensity("ACCUSE", "allege") == -3.5
+    assert intensity("COOPERATE", None) == 9.5
+
+
+def test_match_needs_story_when_a_date_is_missing() -> None:
+    c = Canon("c", "ASSAULT", None, {"RUS"}, {"UKR"}, None, None, None, "st-1", False, None, None)
+    c.stories = {"st-1"}
+    c.articles = {"a1"}
+    ev = {"type": "ASSAULT", "article_id": "a2", "actors": {"RUS"}, "recipients": set(), "story_id": "st-1",
+          "date": date(2024, 11, 20), "date_precision": "day", "location": None}
+    assert matches(c, ev)  # recipient empty on one side is compatible; no date on one side + same story
+    assert not matches(c, {**ev, "story_id": "st-2"})
+    assert not matches(c, {**ev, "article_id": "a1"})  # never two records of one article
+    assert not matches(c, {**ev, "actors": {"UNK"}})  # UNK never matches
+    assert not matches(c, {**ev, "type": "THREATEN"})
+
+
+def test_canonical_events_and_sources(store) -> None:  # type: ignore[no-untyped-def]
+    t1, t2, t3, t5 = _text(1), _text(2), _text(3), _text(5)
+    store.upsert(_result("a1", "Kompas.com", "2024-11-21", t1, [
+        _ev("a1-e1", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20"),
+        _ev("a1-e2", "THREATEN", ["RUS"], ["USA"], "2024-11-21", place=None, context=["cbrn"]),
+        _ev("a1-e3", "ASSAULT", ["RUS"], ["USA"], None, factuality="hypothetical"),
+    ]))
+    store.upsert(_result("a2", "detik.com", "2024-11-21", t2, [
+        _ev("a2-e1", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20"),
+    ]))
+    # Tribunnews republishes Kompas's report (same text, credits Kompas): not an independent source
+    store.upsert(_result("a3", "Tribunnews", "2024-11-21", t1, [
+        _ev("a3-e1", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20"),
+    ], attributions=["Kompas"]))
+    # another strike two days later: a different event
+    store.upsert(_result("a4", "ANTARA", "2024-11-23", t3, [
+        _ev("a4-e1", "ASSAULT", ["RUS"], ["UKR"], "2024-11-22"),
+    ]))
+    # Ukraine striking Russia the same day: a different dyad direction, a different event
+    store.upsert(_result("a5", "CNN Indonesia", "2024-11-21", t5, [
+        _ev("a5-e1", "ASSAULT", ["UKR"], ["RUS"], "2024-11-20", place="Kursk"),
+    ]))
+    stats = update(store)
+    assert stats["events"] == 7 and stats["events_skipped"] == 1
+    con = store.con
+    assert con.execute("SELECT original_id, relation FROM duplicates WHERE article_id = 'a3'").fetchone() == \
+        ("a1", "syndicated")
+    rows = con.execute(
+        "SELECT id, date, n_mentions, n_sources, sources FROM canonical_events WHERE type = 'ASSAULT' "
+        "ORDER BY date, n_mentions DESC").fetchall()
+    assert len(rows) == 3
+    main = rows[0]
+    assert main[2] == 3 and main[3] == 2 and main[4] == ["Kompas.com", "detik.com"]
+    assert {r[1] for r in rows} == {date(2024, 11, 20), date(2024, 11, 22)}
+    mentions = con.execute("SELECT event_id FROM event_mentions WHERE canonical_id = ?", [main[0]]).fetchall()
+    assert {m[0] for m in mentions} == {"a1-e1", "a2-e1", "a3-e1"}
+    # index: RUS-UKR on the 20th = RUS strike (2 sources: -9 * 2) + UKR strike (1 source: -9)
+    day = index_series(con, "UKR-RUS", "2024-11-20", "2024-11-20")
+    assert len(day) == 1 and day[0]["score"] == pytest.approx(-27.0) and day[0]["n_events"] == 2
+    assert day[0]["conflict"] == pytest.approx(27.0) and day[0]["cbrn"] == 0
+    nuc = index_series(con, "RUS-USA")
+    assert len(nuc) == 1 and nuc[0]["cbrn"] == pytest.approx(3.5) and nuc[0]["score"] == pytest.approx(-3.5)
+
+    # incremental: a later report of the first strike joins it; the day's index row is recomputed
+    store.upsert(_result("a6", "VIVA", "2024-11-22", _text(6), [
+        _ev("a6-e1", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20"),
+    ]))
+    stats = update(store)
+    assert stats["articles"] == 1 and stats["events"] == 1 and stats["canonical_new"] == 0
+    q = "SELECT n_mentions, n_sources FROM canonical_events WHERE id = ?"
+    n, ns = con.execute(q, [main[0]]).fetchone()
+    assert (n, ns) == (4, 3)
+    day = index_series(con, "RUS-UKR", "2024-11-20", "2024-11-20")
+    assert day[0]["score"] == pytest.approx(-9.0 * (1 + 1.584962500721156) - 9.0)
+    assert update(store)["events"] == 0  # nothing new

@@ -1,0 +1,455 @@
+"""Cleaning: furniture rules on real seed and corpus lines, metadata on the seeds, HTML pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pantau.clean import clean_article, meta, normalise_text, outlets
+from pantau.clean.rules import classify_line
+from pantau.ingest import read_inputs
+from pantau.records import RawRecord
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEEDS = SHARED / "seeds"
+CORPUS = SHARED / "corpus" / "news_id.jsonl.gz"
+HTML_DIR = SHARED / "corpus" / "html"
+needs_shared = pytest.mark.skipif(not SEEDS.exists(), reason="shared/ not available")
+needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not available")
+
+
+def seed(stem_prefix: str) -> RawRecord:
+    (path,) = SEEDS.glob(f"{stem_prefix}_*.txt")
+    (rec,) = list(read_inputs([str(path)]))
+    return rec
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[dict]:
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def corpus_lines(corpus: list[dict], pattern: str, limit: int = 200, flags: int = 0) -> list[str]:
+    rx = re.compile(pattern, flags)
+    out = []
+    for d in corpus:
+        for line in normalise_text(d["text"]).split("\n"):
+            if line and rx.search(line):
+                out.append(line)
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def sentences(line: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?\"”])\s+(?=[A-Z\"“])", line) if s]
+
+
+# --------------------------------------------------------------------------- seeds: body kept, furniture gone
+
+# Per seed: line prefixes that are furniture (rule), caption or headline. Every other line is body.
+SEED_FURNITURE = {
+    "000": {
+        "ILUSTRASI. Kedutaan Besar AS": "caption",
+        "Reporter: Barratut": "byline",
+        "Baca Juga: Putin": "read_also",
+        "Baca Juga: Rusia Tembakkan": "read_also",
+    },
+    "001": {},
+    "002": {
+        "AS Lakukan Pembicaraan Rahasia": "headline",
+        "Penulis: Nina Yuniar": "byline",
+        "Kolase Tangkapan Layar": "caption",
+        "Presiden Amerika Serikat Joe Biden (Kanan)": "caption",
+        "Baca juga: Update Perang Rusia Vs Ukraina Hari Ke-258": "read_also",
+        "Baca juga: Perang Rusia-Ukraina Hari Ke-257": "read_also",
+        "Baca juga: Update Perang Rusia Vs Ukraina Hari Ke-257": "read_also",
+        "Halaman 1 dari 2": "pagination",
+        "Rekomendasi untuk Anda": "recommendation",
+        "Ikuti kami di": "social_follow",
+        "Berita Terkini": "recommendation",
+        "© 2025 TRIBUNnews.com": "copyright",
+        "All Right Reserved": "copyright",
+    },
+    "003": {
+        "Sumber: Reuters | Editor": "byline",
+        "Baca Juga: Makin Tegang": "read_also",
+        "Baca Juga: China Diam-diam": "read_also",
+    },
+    "004": {
+        "Baca berita tanpa iklan": "paywall_promo",
+        "Ketegangan di Ukraina Sangat Panas": "headline",
+        "Kompas.com - 21/01/2022": "timestamp",
+        "Danur Lambang Pristiandaru": "byline",
+        "Penulis": "byline",
+        "Sumber Reuters": "byline",
+        "Baca juga:": "read_also",
+        "Simak breaking news": "social_follow",
+        "Komentar": "widgets",
+        "Close Ads": "advertisement",
+        "Bagikan artikel ini melalui": "widgets",
+        "Oke": "widgets",
+        "Login untuk memaksimalkan": "paywall_promo",
+    },
+}
+DATELINE_PREFIX = re.compile(
+    r"^(?:KONTAN\.CO\.ID\s*[–-]\s*(?:BRUSSELS\.)?|Kyiv, Suarathailand-|"
+    r"TRIBUNGORONTALO\.COM\s*-|LONDON, KOMPAS\.com\s*–)\s*"
+)
+
+
+@needs_shared
+@pytest.mark.parametrize("key", sorted(SEED_FURNITURE))
+def test_seed_keeps_every_body_sentence_and_drops_furniture(key):
+    raw = seed(key)
+    art = clean_article(raw)
+    furniture = SEED_FURNITURE[key]
+    removed_by_text = {r.text: r.rule for r in art.removed}
+    for line in normalise_text(raw.text).split("\n"):
+        if not line:
+            continue
+        label = next((rule for prefix, rule in furniture.items() if line.startswith(prefix)), None)
+        if label is None:
+            body = DATELINE_PREFIX.sub("", line)
+            if key == "001" and body.endswith(" CNA"):
+                body = body[: -len(" CNA")]
+            for s in sentences(body):
+                assert s in art.text, f"lost body sentence: {s!r}"
+        else:
+            assert line not in art.text.split("\n\n"), f"furniture kept: {line!r}"
+            if label == "caption":
+                assert line in art.captions
+            else:
+                assert removed_by_text.get(line) == label, (line, removed_by_text.get(line))
+    # no furniture anywhere in the text
+    for bad in (
+        "Baca Juga",
+        "Baca juga",
+        "Reporter:",
+        "Editor:",
+        "Halaman 1 dari",
+        "©",
+        "Gabung Kompas.com+",
+        "REUTERS/",
+    ):
+        assert bad not in art.text
+
+
+@needs_shared
+def test_seed_metadata():
+    a0, a1, a2, a3, a4 = (clean_article(seed(k)) for k in ("000", "001", "002", "003", "004"))
+    assert (a0.outlet, a0.authors, a0.editors, a0.dateline) == (
+        "Kontan",
+        ["Barratut Taqiyyah Rafie"],
+        ["Barratut Taqiyyah Rafie"],
+        None,
+    )
+    assert a0.attributions == ["The Daily Beast", "BBC"]
+    assert a0.text.startswith("Kedutaan Besar AS di Kyiv ditutup")
+
+    assert (a1.outlet, a1.dateline, a1.attributions) == ("Suarathailand", "Kyiv", ["CNA"])
+    assert a1.title.startswith("Kedutaan Besar Italia dan Yunani")
+    assert a1.text.startswith(a1.title)  # a sentence-like deck: title, and kept in the text
+    assert not a1.text.endswith("CNA")
+
+    assert (a2.outlet, a2.authors, a2.editors) == (
+        "TribunGorontalo.com",
+        ["Nina Yuniar"],
+        ["Ananda Putri Octaviani"],
+    )
+    assert (
+        a2.title
+        == "AS Lakukan Pembicaraan Rahasia dengan Rusia Bahas Risiko Penggunaan Nuklir di Perang Ukraina"
+    )
+    assert a2.title not in a2.text
+    assert {"The Guardian", "The Wall Street Journal", "NBC"} <= set(a2.attributions)
+
+    assert (a3.outlet, a3.dateline, a3.editors, a3.attributions) == (
+        "Kontan",
+        "Brussels",
+        ["Noverius Laoli"],
+        ["Reuters"],
+    )
+
+    assert (a4.outlet, a4.dateline, a4.authors) == ("Kompas.com", "London", ["Danur Lambang Pristiandaru"])
+    assert a4.published == "2022-01-21T16:01"
+    assert a4.attributions == ["Reuters", "BBC"]
+    assert a4.title == "Ketegangan di Ukraina Sangat Panas, AS-Rusia Gelar Rapat Darurat"
+
+
+@needs_shared
+def test_given_metadata_wins_and_published_fallback():
+    raw = seed("004")
+    raw.published, raw.outlet, raw.title = "2022-01-20", "KOMPAS.com", "Judul Diberikan"
+    art = clean_article(raw, published="1999-01-01")
+    assert (art.published, art.outlet, art.title) == ("2022-01-20", "Kompas.com", "Judul Diberikan")
+    raw0 = seed("000")
+    assert clean_article(raw0, published="2024-11-21").published == "2024-11-21"
+    assert clean_article(raw0).published is None
+
+
+@needs_shared
+def test_seeds_jsonl_and_txt_give_the_same_article():
+    js = {r.id: r for r in read_inputs([str(SEEDS / "seeds.jsonl")])}
+    for path in sorted(SEEDS.glob("*.txt")):
+        (txt,) = list(read_inputs([str(path)]))
+        a, b = clean_article(txt), clean_article(js[txt.id])
+        assert a.text == b.text and a.id == b.id
+        assert a.content_hash == b.content_hash
+        assert len(a.content_hash) == 64
+
+
+def test_text_is_normalised_and_final():
+    raw = RawRecord(
+        source="t",
+        text="Judul\u00a0Berita Ini Sangat Penting\r\n\r\n"
+        "Jakarta, CNN Indonesia --  Presiden   tiba di  Bali.\u200b\n\n\n"
+        "Ia  disambut gubernur. (isa/bac)\n",
+    )
+    art = clean_article(raw)
+    assert art.text == "Presiden tiba di Bali.\n\nIa disambut gubernur."
+    assert art.title == "Judul Berita Ini Sangat Penting"
+    assert [r.rule for r in art.removed if r.text == "(isa/bac)"][0].endswith("initials")
+    assert art.outlet == "CNN Indonesia" and art.dateline == "Jakarta"
+
+
+def test_unusable_input_raises_value_error():
+    with pytest.raises(ValueError, match="empty text"):
+        clean_article(RawRecord(source="t", text="   "))
+    with pytest.raises(ValueError, match="no article text"):
+        clean_article(RawRecord(source="t", html="<html><head><title>x</title></head><body></body></html>"))
+    with pytest.raises(ValueError, match="furniture"):
+        clean_article(RawRecord(source="t", text="Baca juga: Sesuatu\nADVERTISEMENT\n"))
+    with pytest.raises(ValueError, match="limit"):
+        clean_article(RawRecord(source="t", text="a" * 5_000_001))
+
+
+# --------------------------------------------------------------------------- rule families on corpus lines
+
+FAMILIES = [
+    # (finder regex over corpus lines, expected rule)
+    (r"^(?:Baca|BACA) [Jj]uga\s*:", "read_also"),
+    (r"^(?:Simak|Tonton) juga [Vv]ideo", "read_also"),
+    (r"^SCROLL TO CONTINUE WITH CONTENT$", "advertisement"),
+    (r"^ADVERTISEMENT$", "advertisement"),
+    (r"^Caranya klik link https://whatsapp", "social_follow"),
+    (r"adalah portal berita startup", "social_promo"),
+    (r"^A post shared by ", "widgets"),
+    (r"^Artikel ini (?:telah|sudah) tayang", "syndication_note"),
+    (r"^Disclosure: ", "syndication_note"),
+    (r"^\((?:[a-z]{2,5} / )?[a-z]{2,5}\)$", "editor_initials"),
+    (r"^(?:Penulis|Reporter|Editor): [A-Z]", "byline"),
+    (r"^Sumber: [A-Z][\w.]+\.$", "byline"),
+    (r"^(?:Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d{1,2} \w+ \d{4}$", "timestamp"),
+    (r"^Ilustrasi ", "caption"),
+    (r"^ANTARA FOTO/", "caption"),
+    (r"^Foto: ", "caption"),
+]
+
+
+@needs_corpus
+@pytest.mark.parametrize(("finder", "rule"), FAMILIES)
+def test_rule_family_on_corpus_lines(corpus, finder, rule):
+    lines = corpus_lines(corpus, finder)
+    assert lines, f"no corpus line for {finder}"
+    for line in lines:
+        got = classify_line(line)
+        assert got is not None and got.name == rule, (line, got and got.name)
+
+
+TAILS = [
+    (r"\[Gambas:Video CNN\]", "gambas", "[Gambas:Video CNN]"),
+    (r"Copyright © ANTARA \d{4}", "tail_copyright", "Dilarang keras"),
+    (
+        r"Artikel ini (?:pertama kali terbit|terbit pertama kali) dalam [Bb]ahasa Inggris",
+        "tail_syndication",
+        "Diadaptasi",
+    ),
+    (r"berkontribusi dalam penulisan artikel ini\.?$", "tail_syndication", "berkontribusi dalam penulisan"),
+    (r"[.\"”] \((?:[a-z]{2,5}/)?[a-z]{2,5}\)$", "initials", None),
+]
+
+
+@needs_corpus
+@pytest.mark.parametrize(("finder", "rule", "gone"), TAILS)
+def test_tail_furniture_cut_from_corpus_articles(corpus, finder, rule, gone):
+    rx = re.compile(finder)
+    docs = [d for d in corpus if any(rx.search(line) for line in d["text"].split("\n"))][:40]
+    assert docs
+    for d in docs:
+        art = clean_article(RawRecord(source="c", id=d["id"], text=d["text"], outlet=d["outlet"]))
+        rules_fired = {r.rule.replace("syndication_note", "tail_syndication") for r in art.removed}
+        if rule == "initials":
+            rules_fired = {r.replace("paragraph_", "").replace("tail_", "") for r in rules_fired}
+        assert rule in rules_fired, d["id"]
+        if gone:
+            assert gone not in art.text, d["id"]
+        for para in art.text.split("\n\n"):
+            assert not re.search(r"[.\"”] \((?:[a-z]{2,5}/)*[a-z]{2,5}\)$", para), para[-80:]
+
+
+@needs_corpus
+def test_body_lines_are_not_taken_for_furniture(corpus):
+    """Ordinary reported-speech body lines must never be removed (false-positive guard)."""
+    lines = corpus_lines(
+        corpus,
+        r"^[A-Z][^\n]{60,500}\b(?:kata|ujar|ucap|tutur|mengatakan|menuturkan)\b[^\n]*[.\"”]$",
+        limit=3000,
+    )
+    assert len(lines) > 1000
+    wrong = [(line, r.name) for line in lines if (r := classify_line(line)) is not None]
+    assert wrong == []
+
+
+@needs_corpus
+def test_corpus_articles_keep_most_text(corpus):
+    """Cleaning removes furniture, not body: over 500 articles at least 97% of characters stay."""
+    before = after = 0
+    for d in corpus[::22]:
+        art = clean_article(RawRecord(source="c", id=d["id"], text=d["text"], outlet=d["outlet"]))
+        before += len(d["text"])
+        after += len(art.text)
+    assert after / before > 0.97
+
+
+# --------------------------------------------------------------------------- metadata helpers
+
+
+@needs_corpus
+def test_tribun_reporter_prefix(corpus):
+    docs = [d for d in corpus if d["text"].startswith("Laporan Wartawan Tribunnews.com,")][:30]
+    assert docs
+    for d in docs:
+        art = clean_article(RawRecord(source="c", id=d["id"], text=d["text"]))
+        assert art.authors and not art.text.startswith("Laporan"), art.text[:80]
+        assert art.outlet == "Tribunnews"
+
+
+def test_byline_parsing():
+    b = meta.parse_byline("Reporter: Barratut Taqiyyah Rafie | Editor: Noverius Laoli")
+    assert (b.authors, b.editors) == (["Barratut Taqiyyah Rafie"], ["Noverius Laoli"])
+    b = meta.parse_byline("Pewarta: Lia Wanadriani Santosa Editor: Sri Muryono")
+    assert (b.authors, b.editors) == (["Lia Wanadriani Santosa"], ["Sri Muryono"])
+    b = meta.parse_byline("Sumber: Reuters | Editor: Noverius Laoli")
+    assert (b.sources, b.editors) == (["Reuters"], ["Noverius Laoli"])
+    assert meta.parse_byline("Penulis: Nina Yuniar dan Ananda Putri").authors == [
+        "Nina Yuniar",
+        "Ananda Putri",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "place", "outlet"),
+    [
+        ("LONDON, KOMPAS.com – Amerika Serikat", "London", "Kompas.com"),
+        ("KONTAN.CO.ID - BRUSSELS. Amerika Serikat", "Brussels", "Kontan"),
+        ("Kyiv, Suarathailand- Amerika Serikat", "Kyiv", "Suarathailand"),
+        ("Jakarta, CNN Indonesia -- Komisi Pemberantasan Korupsi", "Jakarta", "CNN Indonesia"),
+        ("Mataram, NTB (ANTARA News) - Sebanyak 29 penerbangan", "Mataram", "ANTARA"),
+        ("REPUBLIKA.CO.ID, JAKARTA -- KPU Kabupaten Bima", "Jakarta", "Republika"),
+        ("jpnn.com, JAKARTA - Sekretaris Jenderal", "Jakarta", "JPNN"),
+        ("TRIBUNGORONTALO.COM - Amerika Serikat", None, "TribunGorontalo.com"),
+        ("Merdeka.com - Josep Guardiola menegaskan", None, "Merdeka"),
+        ("Jakarta - Partai Demokrat menyambut", "Jakarta", None),
+    ],
+)
+def test_datelines(line, place, outlet):
+    d = meta.find_dateline(line)
+    assert d is not None and (d.place, d.outlet) == (place, outlet)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Presiden Joko Widodo mengatakan bahwa pemerintah siap.",
+        "Merdeka.com - Bek muda Liverpool, Joe Gomez, mengaku kecewa",
+        "Sumber lain menyebutkan hal itu benar.",
+        "Kevin - Prince Boateng sudah menjalani tes medis",  # spaced hyphens of detokenised text
+        "Go - Jek resmikan layanan digital terbaru",
+        "OPINI - Dalam konstelasi Pilkada DKI Jakarta",
+    ],
+)
+def test_no_false_dateline_place(line):
+    d = meta.find_dateline(line)
+    assert d is None or d.place is None
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Kompas.com - 21/01/2022, 16:01 WIB", "2022-01-21T16:01"),
+        ("Selasa 16 Jun 2015, 14:05 WIB", "2015-06-16T14:05"),
+        ("Minggu, 22 Maret 2015 | 13:37 WIB", "2015-03-22T13:37"),
+        ("Sabtu, 11 Mei 2024", "2024-05-11"),
+        ("tanpa tanggal", None),
+    ],
+)
+def test_timestamps(text, iso):
+    assert meta.parse_timestamp(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Melansir Daily Beast, Departemen Luar Negeri AS mengumumkan", ["The Daily Beast"]),
+        ("Dilansir TribunGorontalo.com dari The Guardian, Penasihat", ["The Guardian"]),
+        ("BBC melaporkan, serangan skala besar terhadap Kremlin", ["BBC"]),
+        ("kata Peskov seperti dikutip dari AFP, Senin.", ["AFP"]),
+        ("Sumber: Reuters", ["Reuters"]),
+        ("Mereka berada di antara Rusia dan Ukraina.", []),
+    ],
+)
+def test_attributions(sentence, expected):
+    assert meta.find_attributions(sentence, own="TribunGorontalo.com") == expected
+
+
+def test_outlet_normalisation():
+    assert outlets.normalise("KOMPAS.com") == "Kompas.com"
+    assert outlets.normalise("Kompas.com - Internasional") == "Kompas.com"
+    assert outlets.normalise("TRIBUNGORONTALO.COM") == "TribunGorontalo.com"
+    assert outlets.from_url("https://news.detik.com/berita/d-1/x").name == "detik.com"
+    assert outlets.from_url("https://www.channelnewsasia.com/asia/x").name == "CNA"
+    assert outlets.normalise("Harian Lokal Baru") == "Harian Lokal Baru"
+
+
+# --------------------------------------------------------------------------- HTML pages
+
+
+@pytest.mark.skipif(not HTML_DIR.exists(), reason="shared/ not available")
+def test_every_saved_page_gives_text_title_and_date():
+    pages = sorted(HTML_DIR.glob("*.html"))
+    assert len(pages) == 40
+    for path in pages:
+        (rec,) = list(read_inputs([str(path)]))
+        art = clean_article(rec)
+        assert len(art.text) > 300, path.name
+        assert art.title and len(art.title) > 10, path.name
+        assert not re.search(r"\s[-|]\s*(?:Kompas\.com|Tribunnews\.com)$", art.title), art.title
+        has_date = bool(
+            re.search(
+                r"(?:datePublished|article:published_time|pubdate|\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2})",
+                rec.html,
+            )
+        )
+        if has_date:
+            assert art.published and re.match(r"\d{4}-\d{2}-\d{2}", art.published), path.name
+        assert art.outlet, path.name
+        assert "SCROLL TO CONTINUE" not in art.text and "[Gambas" not in art.text
+
+
+@pytest.mark.skipif(not HTML_DIR.exists(), reason="shared/ not available")
+def test_html_page_metadata_example():
+    (rec,) = list(read_inputs([str(HTML_DIR / "kompas_2.html")]))
+    art = clean_article(rec)
+    assert art.outlet == "Kompas.com" and art.dateline == "Jakarta"
+    assert art.published.startswith("2016-02-16")
+    assert art.text.startswith("Menteri Pendayagunaan Aparatur Negara")
+    (rec,) = list(read_inputs([str(HTML_DIR / "antaranews_1.html")]))
+    art = clean_article(rec)
+    assert art.outlet == "ANTARA" and art.authors == ["Nur Imansyah"] and art.dateline == "Mataram"
+    assert "COPYRIGHT" not in art.text

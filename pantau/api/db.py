@@ -1,0 +1,91 @@
+"""One DuckDB connection per server process, a cursor per request.
+
+Why this shape: DuckDB allows one process to open a file either read-only or
+read-write, not both, and its connections are not thread-safe while its
+cursors (``con.cursor()``) are. The server opens the file read-only unless
+ingest is enabled (a token is configured); read endpoints only ever run the
+constant SELECT statements of :mod:`pantau.api.queries` with bound parameters,
+so they never write. Writes (ingest) are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SCHEMA_SQL = "schema.sql"
+
+
+def _schema() -> str:
+    return resources.files("pantau.store").joinpath(SCHEMA_SQL).read_text(encoding="utf-8")
+
+
+def ensure_schema(path: str | Path) -> None:
+    """Create the base tables in ``path`` if they are missing (a fresh, empty store)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(_schema())
+    finally:
+        con.close()
+
+
+class Database:
+    """Holds the process-wide connection and hands out cursors."""
+
+    def __init__(self, path: str | Path, *, writable: bool = False) -> None:
+        self.path = str(path)
+        self.writable = writable
+        if self.path != ":memory:" and not Path(self.path).exists():
+            ensure_schema(self.path)
+        self.con = duckdb.connect(self.path, read_only=not writable)
+        if writable:
+            self.con.execute(_schema())
+        self.write_lock = threading.Lock()
+        self._tables: dict[str, set[str]] = {}
+        self._tables_at = 0.0
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def tables(self) -> dict[str, set[str]]:
+        """Table name -> column names; cached for a few seconds (tables appear when stages run)."""
+        now = time.monotonic()
+        if now - self._tables_at > 5.0:
+            with self.cursor() as cur:
+                rows = cur.execute(
+                    "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                    "AND NOT internal"
+                ).fetchall()
+            tables: dict[str, set[str]] = {}
+            for table, column in rows:
+                tables.setdefault(table, set()).add(column)
+            self._tables, self._tables_at = tables, now
+        return self._tables
+
+    def invalidate(self) -> None:
+        self._tables_at = 0.0
+
+    def has(self, table: str, *columns: str) -> bool:
+        cols = self.tables().get(table)
+        return cols is not None and all(c in cols for c in columns)
+
+
+def rows_as_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Fetch the cursor's result as a list of dicts keyed by column name."""
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Latency of /api/events and /api/index on a large store, and the overview page's time to first chart.
+
+Starts `pantau serve` on 127.0.0.1 over the store (generate one with scripts/gen_events.py), sends a mix of
+realistic filtered queries one at a time, and prints p50/p95/max per endpoint against the targets
+(p95 < 150 ms). With Playwright and Debian's chromium present it also loads the overview page a few times
+and reports the time to the first rendered chart (target < 1.5 s).
+
+    python scripts/gen_events.py --out /tmp/pantau-bench.duckdb
+    python scripts/bench_api.py --db /tmp/pantau-bench.duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TARGET_P95_MS = 150.0
+TARGET_FIRST_CHART_MS = 1500.0
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+    """`pantau serve` in a child process; returns once /api/health answers."""
+    cmd = [
+        sys.executable,
+        "-c",
+        "from pantau.cli import main; main()",
+        "serve",
+        "--db",
+        str(db),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"server exited: {proc.stderr.read().decode(errors='replace') if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("server did not start in 120 s")
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def query_mix(client: httpx.Client, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+    """Realistic requests built from what the store holds."""
+    actors = [a["code"] for a in client.get("/api/actors", params={"limit": 30}).json()["actors"]]
+    dyads = [d["dyad"] for d in client.get("/api/index/dyads", params={"limit": 30}).json()["items"]]
+    outlets = [a["outlet"] for a in client.get("/api/articles", params={"limit": 50}).json()["items"]]
+    stories = [s["id"] for s in client.get("/api/stories", params={"limit": 50}).json()["items"]]
+    types = ["ASSAULT", "THREATEN", "CONSULT", "ACCUSE", "AID", "COERCE"]
+
+    def year() -> dict[str, str]:
+        y = rng.randint(2015, 2024)
+        return {"from": f"{y}-01-01", "to": f"{y}-12-31"}
+
+    def month() -> dict[str, str]:
+        y, m = rng.randint(2015, 2024), rng.randint(1, 12)
+        return {"from": f"{y}-{m:02d}-01", "to": f"{y}-{m:02d}-28"}
+
+    events: list[dict[str, Any]] = []
+    for _ in range(40):
+        events += [
+            {"limit": 50},
+            {"limit": 50, "offset": rng.randint(0, 5000)},
+            {"actor": rng.choice(actors), "limit": 50},
+            {"dyad": rng.choice(dyads), "limit": 100},
+            {"quad": rng.randint(1, 4), **year(), "limit": 50},
+            {"type": rng.choice(types), **month(), "limit": 50},
+            {"outlet": rng.choice(outlets), "limit": 50},
+            {"story": rng.choice(stories), "limit": 50},
+            {"actor": rng.choice(actors), "recipient": rng.choice(actors), **year(), "limit": 200},
+            {"limit": 500, **month()},
+        ]
+    index: list[dict[str, Any]] = []
+    for _ in range(80):
+        index += [
+            {"dyad": rng.choice(dyads)},
+            {"dyad": rng.choice(dyads), **year()},
+            {"dyad": rng.sample(dyads, 3)},
+            {"dyad": rng.sample(dyads, 3), **year()},
+            {"dyad": rng.choice(dyads), "alerts": "false"},
+        ]
+    return {"/api/events": events, "/api/index": index}
+
+
+def run_http(base: str, rounds: int) -> dict[str, list[float]]:
+    rng = random.Random(7)
+    out: dict[str, list[float]] = {}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        mix = query_mix(client, rng)
+        for path, params_list in mix.items():
+            for params in params_list[:5]:  # warm-up
+                client.get(path, params=params).raise_for_status()
+            times: list[float] = []
+            kinds: dict[str, list[float]] = {}
+            for params in params_list * rounds:
+                t = time.perf_counter()
+                r = client.get(path, params=params)
+                r.raise_for_status()
+                r.json()
+                ms = (time.perf_counter() - t) * 1000
+                times.append(ms)
+                kinds.setdefault(",".join(sorted(params)), []).append(ms)
+            out[path] = times
+            slow = sorted(kinds.items(), key=lambda kv: -pct(kv[1], 95))[:3]
+            print(f"  slowest {path} filters: " + "; ".join(f"{k} p95={pct(v, 95):.0f} ms" for k, v in slow))
+    return out
+
+
+def run_browser(base: str, loads: int) -> list[float] | None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("browser: playwright not installed; skipped")
+        return None
+    if not Path("/usr/bin/chromium").exists():
+        print("browser: /usr/bin/chromium missing (tests/browser/setup.sh); skipped")
+        return None
+    times: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS)
+        for _ in range(loads):
+            ctx = browser.new_context(viewport={"width": 1360, "height": 900})
+            page = ctx.new_page()
+            page.goto(base + "/")
+            page.wait_for_selector("body[data-chart]", state="attached", timeout=30_000)
+            times.append(page.evaluate("window.__pantauFirstChart"))
+            ctx.close()
+        browser.close()
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, default=Path("/tmp/pantau-bench.duckdb"))
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--browser-loads", type=int, default=5)
+    args = ap.parse_args()
+    if not args.db.exists():
+        raise SystemExit(f"{args.db} not found: run scripts/gen_events.py --out {args.db} first")
+    port = free_port()
+    proc = start_server(args.db, port)
+    base = f"http://127.0.0.1:{port}"
+    ok = True
+    try:
+        n = httpx.get(base + "/api/health", timeout=30).json()
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(f"store: {args.db} ({n['articles']:,} articles, {n['events']:,} events)")
+        for path, times in run_http(base, args.rounds).items():
+            p95 = pct(times, 95)
+            status = "PASS" if p95 < TARGET_P95_MS else "FAIL"
+            ok &= status == "PASS"
+            print(
+                f"{path:<12} n={len(times):<4} p50={statistics.median(times):6.1f} ms  p95={p95:6.1f} ms  "
+                f"max={max(times):6.1f} ms  target p95<{TARGET_P95_MS:.0f} ms: {status}"
+            )
+        first = run_browser(base, args.browser_loads)
+        if first:
+            worst = max(first)
+            status = "PASS" if worst < TARGET_FIRST_CHART_MS else "FAIL"
+            ok &= status == "PASS"
+            print(
+                f"overview first chart: median={statistics.median(first):.0f} ms max={worst:.0f} ms "
+                f"over {len(first)} loads; target <{TARGET_FIRST_CHART_MS:.0f} ms: {status}"
+            )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

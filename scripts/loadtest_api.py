@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""A bounded load test of `pantau serve` on loopback: N concurrent clients for T seconds.
+
+Starts the server on 127.0.0.1 over a store (or uses --url, which must be a loopback address), runs
+--clients async httpx clients for --seconds (and at most --max-requests requests in all) over a mix of
+read endpoints, then prints errors (must be 0), latency percentiles, throughput, and the server's RSS
+at start and end.
+
+    python scripts/loadtest_api.py --db /tmp/pantau-bench.duckdb --clients 50 --seconds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_api import free_port, pct, start_server  # noqa: E402
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process (Linux /proc), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def require_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    try:
+        addrs = {ipaddress.ip_address(a[4][0]) for a in socket.getaddrinfo(host, None)}
+    except socket.gaierror as exc:
+        raise SystemExit(f"cannot resolve {host!r}: {exc}") from exc
+    if not addrs or not all(a.is_loopback for a in addrs):
+        raise SystemExit(
+            f"refusing to load-test {url}: only loopback addresses (127.0.0.0/8, ::1) are allowed"
+        )
+
+
+def request_mix(client: httpx.Client) -> list[tuple[str, dict[str, Any]]]:
+    actors = [a["code"] for a in client.get("/api/actors", params={"limit": 20}).json()["actors"]] or ["RUS"]
+    dyads = [d["dyad"] for d in client.get("/api/index/dyads", params={"limit": 20}).json()["items"]] or [
+        "RUS-UKR"
+    ]
+    rng = random.Random(11)
+    mix: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(200):
+        y = rng.randint(2015, 2025)
+        mix += [
+            ("/api/events", {"limit": 50, "offset": rng.randint(0, 2000)}),
+            ("/api/events", {"actor": rng.choice(actors), "from": f"{y}-01-01", "to": f"{y}-12-31"}),
+            ("/api/events", {"dyad": rng.choice(dyads), "limit": 100}),
+            ("/api/index", {"dyad": rng.sample(dyads, min(3, len(dyads)))}),
+            ("/api/index", {"dyad": rng.choice(dyads), "from": f"{y}-01-01"}),
+            ("/api/articles", {"limit": 20, "offset": rng.randint(0, 500)}),
+            ("/api/stories", {"limit": 20}),
+            ("/api/alerts", {"limit": 50}),
+            ("/api/health", {}),
+        ]
+    rng.shuffle(mix)
+    return mix
+
+
+async def run(
+    base: str, clients: int, seconds: float, max_requests: int
+) -> tuple[list[float], list[str], int]:
+    with httpx.Client(base_url=base, timeout=30) as c:
+        mix = request_mix(c)
+    latencies: list[float] = []
+    errors: list[str] = []
+    sent = 0
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def worker(i: int, client: httpx.AsyncClient) -> None:
+        nonlocal sent
+        j = i
+        while time.monotonic() < deadline and sent < max_requests:
+            sent += 1
+            path, params = mix[j % len(mix)]
+            j += clients
+            t = time.perf_counter()
+            try:
+                r = await client.get(path, params=params)
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {path} {params}")
+                else:
+                    r.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                errors.append(f"{type(exc).__name__} {path}: {exc!r}")
+            latencies.append((time.perf_counter() - t) * 1000)
+
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        await asyncio.gather(*(worker(i, client) for i in range(clients)))
+    return latencies, errors, sent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, default=Path("/tmp/pantau-bench.duckdb"))
+    ap.add_argument("--url", default=None, help="an already running server on loopback (else one is started)")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--max-requests", type=int, default=200_000)
+    ap.add_argument("--rounds", type=int, default=1, help="repeat the run to see whether RSS keeps growing")
+    args = ap.parse_args()
+    if not 1 <= args.clients <= 500 or not 0 < args.seconds <= 600 or not 1 <= args.rounds <= 10:
+        raise SystemExit("--clients must be 1-500, --seconds at most 600, --rounds 1-10")
+    proc: subprocess.Popen[bytes] | None = None
+    if args.url:
+        base = args.url.rstrip("/")
+        require_loopback(base)
+        pid = None
+    else:
+        if not args.db.exists():
+            raise SystemExit(f"{args.db} not found: run scripts/gen_events.py --out {args.db} first")
+        port = free_port()
+        proc = start_server(args.db, port)
+        base, pid = f"http://127.0.0.1:{port}", proc.pid
+    try:
+        # Warm-up: one short concurrent round loads the store's columns into DuckDB's buffer pool, so
+        # that RSS at start is the steady state and growth after it would mean a leak.
+        asyncio.run(run(base, args.clients, min(10.0, args.seconds), args.max_requests))
+        rss_start = rss_mb(pid) if pid else float("nan")
+        samples: list[float] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while pid and not stop.wait(1.0):
+                samples.append(rss_mb(pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        t0 = time.monotonic()
+        latencies, errors, sent = [], [], 0
+        for i in range(args.rounds):
+            lat, err, n = asyncio.run(run(base, args.clients, args.seconds, args.max_requests))
+            latencies += lat
+            errors += err
+            sent += n
+            if pid:
+                print(
+                    f"round {i + 1}: {n} requests, errors={len(err)}, server RSS {rss_mb(pid):.0f} MiB",
+                    flush=True,
+                )
+        elapsed = time.monotonic() - t0
+        stop.set()
+        sampler.join()
+        rss_end = rss_mb(pid) if pid else float("nan")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=15)
+    print(
+        f"{args.clients} clients, {elapsed:.1f} s, {sent} requests, {sent / elapsed:.1f} req/s, "
+        f"errors={len(errors)}"
+    )
+    if latencies:
+        print(
+            "latency ms: "
+            + "  ".join(f"p{p}={pct(latencies, p):.0f}" for p in (50, 90, 95, 99))
+            + f"  max={max(latencies):.0f}"
+        )
+    peak = max(samples, default=float("nan"))
+    print(
+        f"server RSS after warm-up: start={rss_start:.0f} MiB end={rss_end:.0f} MiB peak={peak:.0f} MiB "
+        f"(growth {rss_end - rss_start:+.0f} MiB)"
+    )
+    for e in errors[:10]:
+        print("error:", e)
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()

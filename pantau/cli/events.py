@@ -1,0 +1,108 @@
+"""``pantau explain``: show each coded event of an article with its highlighted evidence and trace."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from pantau.cli import main
+
+BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def _names(ents: list[dict[str, Any]] | None) -> str:
+    out = []
+    for e in ents or []:
+        label = e.get("name") or e.get("text") or "?"
+        out.append(f"{label} [{e.get('code') or '?'}/{e.get('sector') or '?'}]")
+    return ", ".join(out) or "-"
+
+
+def highlight(text: str, spans: list[dict[str, Any]], color: bool, context: int = 60) -> list[str]:
+    """Each evidence span with some surrounding text, the span itself in bold (or [[brackets]])."""
+    lines = []
+    for sp in spans:
+        s, e = int(sp["start"]), int(sp["end"])
+        a, b = max(0, s - context), min(len(text), e + context)
+        left, mid, right = text[a:s], text[s:e], text[e:b]
+        mid = f"{BOLD}{mid}{RESET}" if color else f"[[{mid}]]"
+        pre = "…" if a > 0 else ""
+        post = "…" if b < len(text) else ""
+        lines.append((pre + left + mid + right + post).replace("\n", " ⏎ "))
+    return lines
+
+
+def render(article: dict[str, Any], events: list[dict[str, Any]], color: bool) -> str:
+    """The explanation text for one article (events in article order)."""
+    text = article.get("text") or ""
+    out = [
+        f"{article.get('id')}  {article.get('title') or ''}  ({article.get('published') or '?'})",
+        f"{len(events)} event(s)",
+    ]
+    for ev in events:
+        fact = ev.get("factuality") or "asserted"
+        date = ev.get("date")
+        date = f"{str(date)[:10]} ({ev.get('date_precision')})" if date else "no date"
+        mode = f"/{ev['mode']}" if ev.get("mode") else ""
+        who = f"{_names(ev.get('actor'))} -> {_names(ev.get('recipient'))}"
+        head = f"{ev.get('id')}  {ev.get('type')}{mode}  {who}"
+        out.append("")
+        out.append(f"{BOLD}{head}{RESET}" if color else head)
+        ctx = ",".join(ev.get("context") or []) or "-"
+        out.append(
+            f"  {fact}; {date}; context {ctx}; confidence {ev.get('confidence')}"
+            + ("; quoted" if ev.get("quote") else "")
+        )
+        out.append(f"  why: {ev.get('pattern')}")
+        for line in highlight(text, ev.get("evidence") or [], color):
+            out.append(f"  > {line}")
+    return "\n".join(out)
+
+
+@main.command()
+@click.argument("article_id")
+@click.option("--db", "db_path", default=None, help="DuckDB store (default: $PANTAU_DB or pantau.duckdb).")
+@click.option(
+    "--input",
+    "input_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Run the pipeline on this input file instead of reading the store.",
+)
+@click.option("--color/--no-color", default=None, help="ANSI bold highlighting (default: when a terminal).")
+def explain(article_id: str, db_path: str | None, input_path: str | None, color: bool | None) -> None:
+    """Show each event of ARTICLE_ID (an id or unique prefix) with its evidence highlighted and its trace."""
+    color = sys.stdout.isatty() if color is None else color
+    if input_path:
+        from pantau.ingest import read_inputs
+        from pantau.pipeline import process_all
+
+        for res in process_all(read_inputs([input_path])):
+            art = getattr(res, "article", None)
+            if art is not None and (art.id == article_id or art.id.startswith(article_id)):
+                d = res.to_dict()
+                click.echo(render(d["article"], d["events"], color))
+                return
+        raise click.ClickException(f"no article {article_id!r} in {input_path}")
+    from pantau.store import Store, default_db_path
+
+    path = db_path or default_db_path()
+    with Store(path, read_only=True) as store:
+        ids = store.resolve_id(article_id)
+        if not ids:
+            raise click.ClickException(f"no article {article_id!r} in {path}")
+        if len(ids) > 1:
+            raise click.ClickException(f"ambiguous id {article_id!r}: {', '.join(ids)}")
+        art = store.article(ids[0])
+    assert art is not None
+    events = sorted(
+        art.get("events") or [],
+        key=lambda e: (
+            int(str(e.get("id", "")).rsplit(":e", 1)[-1] or 0)
+            if str(e.get("id", "")).rsplit(":e", 1)[-1].isdigit()
+            else 0
+        ),
+    )
+    click.echo(render(art, events, color))

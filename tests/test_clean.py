@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pantau.clean import clean_article, meta, normalise_text, outlets
+from pantau.clean import clean_article, fix_mojibake, meta, normalise_text, outlets
+from pantau.clean.inline import strip_inline
 from pantau.clean.rules import classify_line
 from pantau.ingest import read_inputs
 from pantau.records import RawRecord
@@ -356,6 +357,8 @@ def test_byline_parsing():
         ("TRIBUNGORONTALO.COM - Amerika Serikat", None, "TribunGorontalo.com"),
         ("Merdeka.com - Josep Guardiola menegaskan", None, "Merdeka"),
         ("Jakarta - Partai Demokrat menyambut", "Jakarta", None),
+        ("Liputan6.com, Jakarta London Love Story, film kedua", "Jakarta", "Liputan6"),
+        ("Denpasar - Acara peluncuran buku", "Denpasar", None),
     ],
 )
 def test_datelines(line, place, outlet):
@@ -372,6 +375,7 @@ def test_datelines(line, place, outlet):
         "Kevin - Prince Boateng sudah menjalani tes medis",  # spaced hyphens of detokenised text
         "Go - Jek resmikan layanan digital terbaru",
         "OPINI - Dalam konstelasi Pilkada DKI Jakarta",
+        "Mercedes - Benz meluncurkan model E - Class terbaru",  # a small foreign town that is also a brand
     ],
 )
 def test_no_false_dateline_place(line):
@@ -453,3 +457,168 @@ def test_html_page_metadata_example():
     art = clean_article(rec)
     assert art.outlet == "ANTARA" and art.authors == ["Nur Imansyah"] and art.dateline == "Mataram"
     assert "COPYRIGHT" not in art.text
+
+
+# --------------------------------------------------------------------------- inline furniture
+
+
+def test_inline_fixed_furniture_is_cut_and_recorded():
+    raw = RawRecord(
+        source="t",
+        text=(
+            "Harga minyak goreng naik tajam pekan ini. ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT "
+            "Pemerintah menyiapkan subsidi untuk pedagang kecil. "
+            "Simak Video 'Antrean Minyak Goreng di Pasar':"
+            "[Gambas:Video 20detik] Menteri Perdagangan mengatakan stok aman. Baca selengkapnya di sini."
+        ),
+    )
+    art = clean_article(raw)
+    assert art.text == (
+        "Harga minyak goreng naik tajam pekan ini. Pemerintah menyiapkan subsidi untuk pedagang kecil. "
+        "Menteri Perdagangan mengatakan stok aman."
+    )
+    rules_fired = {r.rule for r in art.removed}
+    assert {"advertisement", "video_promo", "read_more"} <= rules_fired
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        # detik: headline glued to the next sentence
+        (
+            "Dia menolak berkomentar.Baca juga: Menteri Bantah Isu Reshuffle KabinetPresiden mengatakan "
+            "evaluasi berjalan rutin.",
+            "Dia menolak berkomentar. Presiden mengatakan evaluasi berjalan rutin.",
+        ),
+        # CNN Indonesia: Title-Case headline, then a sentence opener
+        (
+            "Banjir merendam 300 rumah. Lihat Juga : Warga Mengungsi ke Balai Desa Sementara itu, "
+            "petugas masih mendata kerugian.",
+            "Banjir merendam 300 rumah. Sementara itu, petugas masih mendata kerugian.",
+        ),
+        # ANTARA: sentence-case headline, then a capitalised opener
+        (
+            "Operasi digelar sejak pagi. Baca juga: Polisi amankan dua truk bermuatan kayu ilegal "
+            "Dalam operasi itu, petugas menyita 40 meter kubik kayu.",
+            "Operasi digelar sejak pagi. Dalam operasi itu, petugas menyita 40 meter kubik kayu.",
+        ),
+        # bracketed link
+        (
+            "Tim tiba Senin. [Baca juga: Jadwal Lengkap Pertandingan Pekan Ini] Pelatih puas.",
+            "Tim tiba Senin. Pelatih puas.",
+        ),
+        # a long quotation opens the body
+        (
+            'Ia hadir. Baca juga: Ketua DPR Minta Semua Pihak Tenang "Kami akan bekerja sama dengan '
+            'semua pihak," katanya.',
+            'Ia hadir. "Kami akan bekerja sama dengan semua pihak," katanya.',
+        ),
+        # ordinary words are not a cue
+        (
+            "Saya baca juga laporan itu dan saya lihat juga datanya.",
+            "Saya baca juga laporan itu dan saya lihat juga datanya.",
+        ),
+    ],
+)
+def test_inline_read_also_headline_boundary(line, kept):
+    out, cuts = strip_inline(line)
+    assert out == kept
+    assert all(name == "read_also" for _, name in cuts)
+
+
+@needs_corpus
+def test_inline_read_also_removed_from_corpus_paragraphs(corpus):
+    """'Baca juga'/'Lihat Juga' links glued inside paragraphs leave the text; the body around them stays."""
+    cue = re.compile(r"(?<=\S)\s*(?:Baca [Jj]uga|Lihat Juga)\s*:")
+    docs = [d for d in corpus if cue.search(d["text"])][:300]
+    assert len(docs) > 100
+    left = kept_before = kept_after = checks = 0
+    for d in docs:
+        art = clean_article(RawRecord(source="c", id=d["id"], text=d["text"], outlet=d["outlet"]))
+        assert any(r.rule == "read_also" for r in art.removed), d["id"]
+        left += bool(cue.search(art.text))
+        flat = re.sub(r"\s+", " ", art.text)
+        for line in normalise_text(d["text"]).split("\n"):
+            m = cue.search(line)
+            if not m or classify_line(line):
+                continue
+            before = sentences(line[: m.start()])
+            # sentences well after the link (from the second sentence end on) are body text
+            after = sentences(line[m.end() :])[2:4]
+            for s in before[-1:] + after:
+                if len(s.split()) < 6 or cue.search(s) or "Baca" in s or "ADVERTISEMENT" in s:
+                    continue
+                checks += 1
+                ok = re.sub(r"\s+", " ", s).strip() in flat
+                kept_before += ok and s in before
+                kept_after += ok and s in after
+    assert left <= 0.05 * len(docs)
+    assert checks > 100 and (kept_before + kept_after) / checks > 0.95
+
+
+# --------------------------------------------------------------------------- mojibake
+
+
+def test_mojibake_repaired_and_clean_text_untouched():
+    assert fix_mojibake("CafÃ© â€œBelajar Bahasaâ€\x9d") == "Café “Belajar Bahasa”"
+    clean = "Café “normal” — 25°C, Rp1.000 ©2025"
+    assert fix_mojibake(clean) is clean
+    assert fix_mojibake("plain ascii") == "plain ascii"
+
+
+@needs_corpus
+def test_corpus_mojibake_repaired(corpus):
+    docs = [d for d in corpus if "â€œ" in d["text"]][:20]
+    assert docs
+    for d in docs:
+        art = clean_article(RawRecord(source="c", id=d["id"], text=d["text"], outlet=d["outlet"]))
+        assert "â€œ" not in art.text and "“" in art.text, d["id"]
+
+
+# --------------------------------------------------------------------------- HTML: body kept, navigation gone
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, object]:
+    if not HTML_DIR.exists():
+        pytest.skip("shared/ not available")
+    out = {}
+    for path in sorted(HTML_DIR.glob("*.html")):
+        (rec,) = list(read_inputs([str(path)]))
+        out[path.name] = clean_article(rec)
+    return out
+
+
+def test_html_first_and_last_paragraphs_are_article_text(pages):
+    """Every page opens with an article sentence about the title and ends with a sentence, not navigation."""
+    for name, art in pages.items():
+        paras = art.text.split("\n\n")
+        first, last = paras[0], paras[-1]
+        assert len(first.split()) >= 8, (name, first)
+        title_words = {w.lower() for w in re.findall(r"\w{4,}", art.title)}
+        lead_words = {w.lower() for w in re.findall(r"\w{4,}", " ".join(paras[:2]))}
+        assert title_words & lead_words, (name, first[:80])
+        assert len(last.split()) >= 6 and re.search(r"[.!?\"”)]$", last), (name, last)
+        for para in paras:
+            assert classify_line(para) is None, (name, para)
+            assert not re.fullmatch(
+                r"(?:[-–]\s*)?\d{1,3}|.*\b(?:More Stories|Load More|Rate artikel)\b.*", para
+            )
+
+
+def test_html_portal_navigation_and_cards_removed(pages):
+    okz = pages["okezone_2.html"].text
+    assert "Indra Birowo" in okz and "More Stories" not in okz and "Raffi Ahmad" not in okz
+    det = pages["detik_6.html"].text
+    assert det.startswith("Galaxy S6 Edge") and "WIB" not in det
+    mi = pages["mediaindonesia_2.html"].text
+    assert mi.startswith("INDEKS Harga Saham Gabungan") and "responden menolak pilkada" not in mi
+    lip = pages["liputan6_3.html"].text
+    assert "Like (0)" not in lip and "Credits" not in lip
+    assert "Kisah Mayor Raheem" not in pages["merdeka_1.html"].text
+    # the lead paragraph that trafilatura's precise mode drops is put back
+    assert pages["viva_2.html"].text.startswith("Otoritas Thailand menghabiskan waktu")
+    # paragraphs split at inline links are joined again
+    assert "di ajang Piala Dunia. Maroko menang 3-1" in pages["detik_2.html"].text
+    assert pages["detik_7.html"].dateline == "Yogyakarta"
+    assert pages["liputan6_2.html"].text.startswith("London Love Story")

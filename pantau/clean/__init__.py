@@ -3,9 +3,13 @@
 Choices (documented because evidence spans index into ``Article.text``, so the
 text must be final here):
 
-* HTML input goes through trafilatura (main text, title, author, date, site);
-  every input then goes through the same line-based furniture rules
-  (``furniture.yaml``).
+* HTML input goes through trafilatura (main text, title, author, date, site; see
+  ``html.py`` for the precise/default merge and related-card removal); every input
+  then goes through the same line-based furniture rules (``furniture.yaml``), and
+  furniture glued inside a paragraph ("... kata dia. Baca juga: <headline> Body ...",
+  "ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT") is cut out (``inline.py``); every
+  cut is recorded in ``Article.removed``.
+* Mojibake (UTF-8 read as cp1252: "CafÃ©", "â€œ") is repaired with ftfy before anything else.
 * Whitespace: each kept line is one paragraph; paragraphs are joined with a
   blank line ("\\n\\n"). Inside a line runs of spaces/tabs/NBSP collapse to one
   space and zero-width characters are dropped; nothing else in a sentence is
@@ -27,11 +31,12 @@ import re
 import unicodedata
 
 from pantau.clean import meta, outlets
+from pantau.clean.inline import strip_inline
 from pantau.clean.rules import classify_line, rules, tail_match
 from pantau.ingest import make_id
 from pantau.records import Article, RawRecord, Removed
 
-__all__ = ["clean_article", "normalise_text", "MAX_TEXT_CHARS"]
+__all__ = ["clean_article", "normalise_text", "fix_mojibake", "MAX_TEXT_CHARS"]
 
 MAX_TEXT_CHARS = 5_000_000
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -49,8 +54,32 @@ TAIL_WINDOW = 700  # longest tail (copyright + byline) is ~450 characters
 LEAD_WINDOW = 8  # a dateline lead is looked for among the first body lines only
 
 
+# UTF-8 read as cp1252/latin-1: "Ã©", "â€œ", "Â " (a lead byte's character, then a continuation byte's)
+_MOJIBAKE = re.compile(
+    "[ÂÃÄÅâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]"
+)
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair UTF-8 text that was decoded as cp1252/latin-1 ("CafÃ©" -> "Café", "â€œ" -> "“").
+
+    Only text with a mojibake pair is handed to ftfy.fix_encoding (pure ASCII and
+    clean text take the fast path); ftfy's other fixes (quotes, line breaks) are
+    not applied, so clean characters are never changed. Without ftfy the text is
+    returned unchanged.
+    """
+    if text.isascii() or not _MOJIBAKE.search(text):
+        return text
+    try:
+        import ftfy
+    except ImportError:  # optional dependency: degrade to no repair
+        return text
+    return ftfy.fix_encoding(text)
+
+
 def normalise_text(text: str) -> str:
-    """NFC, unified newlines, collapsed spaces, stripped line ends (see the module docstring)."""
+    """Mojibake repaired, NFC, unified newlines, collapsed spaces, stripped line ends (module docstring)."""
+    text = fix_mojibake(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
@@ -118,6 +147,14 @@ def clean_article(raw: RawRecord, published: str | None = None) -> Article:
         if not line:
             continue
         rule = classify_line(line)
+        if rule is None:
+            # furniture glued inside the paragraph ("... kata dia. Baca juga: <headline> Body ...")
+            line, cuts = strip_inline(line)
+            removed += [Removed(text, name, n) for text, name in cuts]
+            if not line:
+                continue
+            if cuts:
+                rule = classify_line(line)
         if rule is None:
             body.append([n, line])
         elif rule.kind == "caption":
@@ -192,6 +229,13 @@ def clean_article(raw: RawRecord, published: str | None = None) -> Article:
     for b in drop:
         body.remove(b)
     body = [b for b in body if b[1]]
+    given_title = raw.title or (page.title if page else None)
+    if page is not None and given_title:  # portal layouts print the headline again inside the page
+        for b in [b for b in body if len(b[1]) <= 250 and _same(b[1], given_title)]:
+            removed.append(Removed(b[1], "headline", b[0]))
+            body.remove(b)
+    if page is not None:  # related headlines listed below a page's article
+        _drop_trailing_headlines(body, removed)
 
     # Tails that may close any paragraph (editor initials before a line-up).
     for rule in rs.tail:
@@ -316,6 +360,25 @@ def clean_article(raw: RawRecord, published: str | None = None) -> Article:
         source=raw.source,
         content_hash=_hash(title, text),
     )
+
+
+def _drop_trailing_headlines(body: list[list], removed: list[Removed]) -> None:
+    """Two or more headline-like lines (4-20 words, no closing punctuation) ending a page: a related list.
+
+    Only for HTML pages, where such lists follow the article ("Kisah Mayor Raheem,
+    masuk Islam dan jadi Imam di tentara AS"); one such line may be a closing sign-off.
+    """
+    run = 0
+    for b in reversed(body):
+        words = b[1].split()
+        if 4 <= len(words) <= 20 and not re.search(r"[.!?:;\"”’)]$", b[1]) and not b[1].startswith("-"):
+            run += 1
+        else:
+            break
+    if run >= 2 and run < len(body):
+        for b in body[-run:]:
+            removed.append(Removed(b[1], "related_list", b[0]))
+        del body[-run:]
 
 
 def _same(a: str, b: str) -> bool:

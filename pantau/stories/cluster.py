@@ -1,32 +1,40 @@
 """Online story clustering: articles, in publication order, join the best active story or start one.
 
 Why online: a newsroom system receives a day at a time; adding a day must not move yesterday's
-articles. Each article is a TF-IDF vector (hashed features; the idf is a decayed document
-frequency, i.e. a sliding window of about ``idf_half_life_days``). A story is the sum of its
-recent members' unit vectors (members of the last ``vector_keep_days``: the centroid follows a
-developing story). The score of a story for an article is
+articles. Each article is a hashed vector with two unit-length parts in disjoint columns: TF-IDF
+of its title and lead words (the idf is a decayed document frequency, i.e. a sliding window of
+about ``idf_half_life_days``), and its names (capitalised runs) and the countries of its resolved
+places. A story is the sum of its recent members' vectors (members of the last
+``vector_keep_days``: the centroid follows a developing story). The score of a story is
 
-    cos(article, story centroid) - time_penalty * days since the story's last article
-                                 + actor_bonus * Jaccard(actor codes)
+    w_centroid * cos(words; article, centroid) + w_member * max over members of link(article, member)
+      - time_penalty * age on the news clock - place_conflict_penalty * [countries disjoint]
+      + actor_bonus * Jaccard(actor codes)
 
-and the article joins the best story whose score reaches ``threshold`` among the stories active
-in the last ``window_days``; else it starts a new story. Syndicated copies join their original's
-story directly (they add no vector: a copy is not new evidence). Daily digests are represented by
-their top item only. The state (decayed df, member vectors of active stories, centroid norms,
-actor counts) lives in story_meta / story_vectors / story_state, so a later run continues exactly
-where the previous one stopped.
+with link = cos(words) + w_names * max(0, cos(names) - cos(words)). The news clock counts a day
+of a thin stream as a fraction of a day. The article joins the best story whose score reaches
+``threshold`` among the stories active in the last ``window_days``; else it starts a new story.
+Syndicated copies join their original's story directly (they add no vector: a copy is not new
+evidence). Daily digests are represented by their top item only. The state (decayed df, member
+vectors of active stories, actor counts, articles per recent day) is read back from story_meta /
+story_vectors / story_state / story_articles, so a later run continues exactly where the
+previous one stopped.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+import yaml
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from pantau.stories.common import (
@@ -38,6 +46,87 @@ from pantau.stories.common import (
     strip_furniture,
     words,
 )
+
+# A run of capitalised words ("Khan Sheikhoun", "Mariano Rajoy", "Suu Kyi"): a name.
+_NAME = re.compile(r"(?<![\w])[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|al|bin|binti|van|de|der|von))*")
+_SENT_START = re.compile(r"(?:^|[.!?\n\"“”]\s*|--\s*|–\s*)$")
+# A dateline at the start of the lead ("Jakarta, CNN Indonesia --", "SPANYOL–"): not content.
+_DATELINE = re.compile(r"^[^\n]{0,60}?(?:--|–|—)\s*")
+
+
+@lru_cache(maxsize=1)
+def _name_stop() -> frozenset[str]:
+    """Capitalised words that are not names (text.yaml: generic_capitalised) plus the stop words."""
+    raw = yaml.safe_load(resources.files("pantau.stories").joinpath("text.yaml").read_text("utf-8"))
+    return frozenset(w.lower() for w in raw.get("generic_capitalised", [])) | frozenset(raw["stopwords"])
+
+
+def names(text: str) -> list[str]:
+    """Name features of a text: each capitalised run (lower-cased, '_'-joined) and its words.
+
+    Why: the specific event is carried by who and where (Rajoy, Catalunya, Khan Sheikhoun,
+    Rohingya); generic conflict words are not. A single capitalised word at a sentence start is
+    only an ordinary word written with a capital, so it counts only if it is also written
+    capitalised inside a sentence somewhere in the text.
+    """
+    stop = _name_stop()
+    found: list[tuple[list[str], bool]] = []
+    inner: set[str] = set()
+    for m in _NAME.finditer(text):
+        parts = [w.strip("'’-").lower() for w in m.group(0).split()]
+        parts = [w for w in parts if len(w) >= 2 and not w.isdigit()]
+        if not parts:
+            continue
+        initial = bool(_SENT_START.search(text[max(0, m.start() - 3): m.start()])) or m.start() == 0
+        found.append((parts, initial))
+        if not initial:
+            inner.update(parts)
+    out: list[str] = []
+    for parts, initial in found:
+        if initial and parts[0] not in inner:
+            parts = parts[1:]  # an ordinary word that starts the sentence
+        # generic title words split a run: "Menteri Luar Negeri Suriah Faisal Mekdad" ->
+        # "suriah", "faisal_mekdad"
+        run: list[str] = []
+        for w in [*parts, ""]:
+            if w and w not in stop and len(w) >= 3:
+                run.append(w)
+                continue
+            out.extend(run)
+            if len(run) > 1:
+                out.append("_".join(run))
+            run = []
+    return out
+
+
+@lru_cache(maxsize=1)
+def _series_patterns() -> list[re.Pattern[str]]:
+    raw = yaml.safe_load(resources.files("pantau.stories").joinpath("text.yaml").read_text("utf-8"))
+    return [re.compile(p, re.I) for p in raw.get("daily_series_titles", [])]
+
+
+def is_daily_series(title: str | None) -> bool:
+    """A recurring daily report (market close, exchange rate): text.yaml ``daily_series_titles``."""
+    return bool(title) and any(p.search(title) for p in _series_patterns())
+
+
+def countries_and_places(text: str) -> tuple[list[str], list[str]]:
+    """Resolved places of a text (geonames names) and their countries; [] when places is absent."""
+    try:
+        from pantau.places import find_places
+    except ImportError:  # the places stage is optional
+        return [], []
+    try:
+        found = find_places(text)
+    except Exception:  # noqa: BLE001 - a gazetteer failure must not stop clustering
+        return [], []
+    places = [loc.name.lower() for _s, _e, loc in found if getattr(loc, "name", None)]
+    ctys = [loc.country for _s, _e, loc in found if getattr(loc, "country", None)]
+    return places, ctys
+
+
+_N_CTY = 4096  # hashed columns reserved for country codes
+_LAYOUT = 2  # version of the vector column layout (words | names | countries) in story_meta
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -72,8 +161,17 @@ class StoryClusterer:
         cfg = config()["clustering"]
         self.cfg = cfg
         self.n_features: int = cfg["n_features"]
+        # column ranges: words [0, half), names and places [half, n - _N_CTY), countries the rest
+        self.half = self.n_features // 2
         self.vectorizer = HashingVectorizer(
-            n_features=self.n_features, analyzer=_identity, alternate_sign=False, norm=None
+            n_features=self.half, analyzer=_identity, alternate_sign=False, norm=None
+        )
+        self.ent_vectorizer = HashingVectorizer(
+            n_features=self.n_features - self.half - _N_CTY, analyzer=_identity, alternate_sign=False,
+            norm=None,
+        )
+        self.cty_vectorizer = HashingVectorizer(
+            n_features=_N_CTY, analyzer=_identity, alternate_sign=False, norm=None
         )
         self.df = np.zeros(self.n_features, dtype=np.float64)
         self.n_docs = 0.0
@@ -83,6 +181,7 @@ class StoryClusterer:
         self.blocks: deque[tuple[date | None, sp.csr_matrix, list[str], list[str]]] = deque()
         self.art_story: dict[str, str] = {}
         self.art_day: deque[tuple[date | None, str]] = deque()
+        self.day_counts: dict[date, int] = {}  # articles processed per recent day (the news clock)
         self.out_story_articles: list[tuple] = []
         self.out_vectors: list[tuple] = []
 
@@ -90,14 +189,25 @@ class StoryClusterer:
     def load(self, con: Any, day: date | None) -> None:
         """Load the state needed to continue at ``day`` (active stories, their vectors, df)."""
         row = con.execute("SELECT value FROM story_meta WHERE key = 'df'").fetchone()
+        same_layout = False
         if row:
             meta = json.loads(con.execute("SELECT value FROM story_meta WHERE key = 'meta'").fetchone()[0])
             df = np.frombuffer(row[0], dtype="<f4").astype(np.float64)
-            if len(df) == self.n_features:
+            # vectors written with another column layout cannot be compared: start them afresh
+            same_layout = meta.get("layout") == _LAYOUT
+            if len(df) == self.n_features and same_layout:
                 self.df = df
                 self.n_docs = meta["n_docs"]
                 self.df_day = date.fromisoformat(meta["day"]) if meta["day"] else None
         keep = timedelta(days=max(self.cfg["window_days"], self.cfg["vector_keep_days"]))
+        if day is not None:
+            for d, n in con.execute(
+                """SELECT a.published_date, count(*)
+                   FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+                   WHERE a.published_date >= ? AND a.published_date < ? GROUP BY 1""",
+                [day - keep - timedelta(days=1), day],
+            ).fetchall():
+                self.day_counts[d] = self.day_counts.get(d, 0) + n
         if day is None:
             cond, params = "ss.last_date IS NULL", []
         else:
@@ -129,7 +239,7 @@ class StoryClusterer:
                 "SELECT article_id, story_id, day, idx, val FROM story_vectors "
                 "WHERE story_id IN (SELECT unnest(?)) ORDER BY day NULLS LAST, article_id",
                 [ids],
-            ).fetchall()
+            ).fetchall() if same_layout else []
             by_day: dict[date | None, list] = {}
             for aid, sid, d, idx, val in vrows:
                 by_day.setdefault(d, []).append((aid, sid, idx, val))
@@ -171,6 +281,33 @@ class StoryClusterer:
             _, aid = self.art_day.popleft()
             self.art_story.pop(aid, None)
 
+    def _news_ages(self, day: date | None) -> Any:
+        """Age of a story on the news clock: calendar days, shortened where little news was published.
+
+        Why: time decay is about how much news has happened since, not about the calendar (TDT
+        systems decay over the last N stories, Allan et al. 1998). In a thin stream (one outlet, a
+        sample: 7 articles a day) a follow-up three days later has little in between; in a full
+        stream (150 a day) a day is a day. Age = gap * min(1, max(``clock_min_fraction``, mean
+        articles per day over the gap / ``clock_articles_per_day``)); the days counted are the
+        story's last day up to yesterday. The floor keeps a day of a thin stream worth something.
+        """
+        ref = float(self.cfg["clock_articles_per_day"])
+        memo: dict[date | None, float] = {}
+
+        def age(last: date | None) -> float:
+            if day is None or last is None:
+                return 0.0
+            if last not in memo:
+                gap = (day - last).days
+                if gap <= 0 or ref <= 0:
+                    memo[last] = float(max(gap, 0))
+                else:
+                    vol = sum(self.day_counts.get(last + timedelta(days=k), 0) for k in range(gap)) / gap
+                    memo[last] = gap * min(1.0, max(self.cfg["clock_min_fraction"], vol / ref))
+            return memo[last]
+
+        return age
+
     def evict(self, day: date | None) -> list[StoryAgg]:
         """Drop (and return for writing) stories that can no longer be joined after ``day``."""
         if day is None:
@@ -182,31 +319,61 @@ class StoryClusterer:
         return gone
 
     # ----- vectors -------------------------------------------------------------------------
-    def tokens(self, art: dict[str, Any]) -> list[str]:
-        """Content words of title (weighted) and lead; a digest contributes only its top item."""
+    def tokens(self, art: dict[str, Any]) -> dict[str, list[str]]:
+        """Features of an article: content words of title (weighted) and lead, the names of
+        title and lead, the countries of its resolved places; a digest contributes its top item."""
+        cfg = self.cfg
         title = art.get("title") or ""
         if is_digest(title):
-            text = strip_furniture(art.get("text") or "")
-            return content_words(digest_lead(text, self.cfg["digest_lead_chars"]))
-        toks = art.get("_words")
-        if toks is None:
-            toks = words(strip_furniture(art.get("text") or ""))
-        return content_words(title) * self.cfg["title_weight"] + keep_content(toks[: self.cfg["lead_words"]])
+            lead = digest_lead(strip_furniture(art.get("text") or ""), cfg["digest_lead_chars"])
+            text_toks = content_words(lead)
+            name_src = lead
+            title = ""
+        else:
+            toks = art.get("_words")
+            if toks is None:
+                toks = words(strip_furniture(art.get("text") or ""))
+            text_toks = content_words(title) * cfg["title_weight"] + keep_content(toks[: cfg["lead_words"]])
+            body = strip_furniture(art.get("text") or "")
+            lead = _DATELINE.sub("", body[: cfg["name_lead_chars"] + 80], count=1)
+            name_src = lead[: cfg["name_lead_chars"]]
+        # a title in Title Case capitalises every word: only names also found in the lead count
+        ents: list[str] = []
+        if cfg["w_names"] > 0:
+            body_names = names(name_src)
+            known = set(body_names)
+            ents = [w for w in names(title) if w in known] * cfg["title_weight"] + body_names
+        places, ctys = countries_and_places((title + "\n" + name_src)[: cfg["place_lead_chars"]])
+        if cfg["place_names"]:
+            ents += [f"@{p}" for p in places]
+        foreign = sorted({c for c in ctys if c != cfg["home_country"]})
+        return {"text": text_toks, "ent": ents, "cty": foreign or sorted(set(ctys))}
 
-    def vectorize(self, token_lists: list[list[str]]) -> sp.csr_matrix:
-        """Unit TF-IDF rows; the df of this batch is added first (a new word gets df >= 1)."""
-        x = self.vectorizer.transform(token_lists).tocsr()
+    def vectorize(self, feats: list[dict[str, list[str]]]) -> sp.csr_matrix:
+        """Rows with two unit-length TF-IDF parts in disjoint column ranges: words, and names +
+        places + countries (countries in the last ``_N_CTY`` columns). The df of this batch is
+        added first (a new word gets df >= 1)."""
+        half, n = self.half, self.n_features
+        xt = self.vectorizer.transform([f["text"] for f in feats]).tocsr()
+        xe = self.ent_vectorizer.transform([f["ent"] for f in feats]).tocsr()
+        xc = self.cty_vectorizer.transform([f["cty"] for f in feats]).tocsr()
+        x = sp.hstack([xt, xe, xc], format="csr")
+        assert x.shape[1] == n
         x.sum_duplicates()
         present = x.copy()
         present.data[:] = 1.0
         self.df += np.asarray(present.sum(axis=0)).ravel()
-        self.n_docs += len(token_lists)
+        self.n_docs += len(feats)
         idf = np.log((self.n_docs + 1.0) / (self.df + 1.0)) + 1.0
         x.data = np.log1p(x.data) * idf[x.indices]
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        x = sp.diags(1.0 / norms) @ x
-        return x.tocsr().astype(np.float32)
+        # normalise each part to unit length
+        part = (x.indices >= half).astype(np.int64) + (x.indices >= n - _N_CTY)
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        sq = np.zeros((x.shape[0], 3))
+        np.add.at(sq, (rows, part), x.data ** 2)
+        sq[sq == 0] = 1.0
+        x.data = x.data / np.sqrt(sq[rows, part])
+        return x.astype(np.float32)
 
     # ----- the day -------------------------------------------------------------------------
     def process_day(
@@ -226,7 +393,9 @@ class StoryClusterer:
         self._decay_to(day)
         self._prune(day)
         now = datetime.now()
-        toks = [self.tokens(a) for a in arts]
+        ages_of = self._news_ages(day)
+        feats = [self.tokens(a) for a in arts]
+        series = [is_daily_series(a.get("title")) for a in arts]
         # a copy whose original's story is still active joins it without a vector of its own
         day_ids = {a["id"] for a in arts}
         joinable = {
@@ -234,10 +403,11 @@ class StoryClusterer:
             if (self.art_story.get(orig) in self.stories) or orig in day_ids
         }
         has_vec = np.array(
-            [len(t) >= cfg["min_tokens"] and a["id"] not in joinable for a, t in zip(arts, toks, strict=True)]
+            [len(f["text"]) >= cfg["min_tokens"] and a["id"] not in joinable
+             for a, f in zip(arts, feats, strict=True)]
         )
         idx_vec = np.flatnonzero(has_vec)
-        xd = self.vectorize([toks[i] for i in idx_vec]) if len(idx_vec) else None
+        xd = self.vectorize([feats[i] for i in idx_vec]) if len(idx_vec) else None
         pos_in_x = {int(i): k for k, i in enumerate(idx_vec)}
 
         # active stories and their member vectors
@@ -257,25 +427,41 @@ class StoryClusterer:
                 mats.append(mat[sel])
                 labels.extend(index[sids[k]] for k in sel)
         lab_prev = np.array(labels, dtype=np.int64)
-        norm2 = [0.0] * len(active)
+        n2t = np.zeros(len(active))
+        n2e = np.zeros(len(active))
+        half, ncty = self.half, self.n_features - _N_CTY
         if mats:
             members = sp.vstack(mats).tocsr()
-            # centroid of each active story = sum of its recent member vectors; its squared norm
+            # centroid of each active story = sum of its recent member vectors; squared norms per part
             assign = sp.csr_matrix(
                 (np.ones(len(lab_prev)), (lab_prev, np.arange(len(lab_prev)))),
                 shape=(len(active), len(lab_prev)),
             )
             cent = assign @ members
-            norm2 = list(np.asarray(cent.multiply(cent).sum(axis=1)).ravel())
-        if xd is not None and mats:
-            sims_prev = (xd @ members.T).toarray()
-        else:
-            sims_prev = np.zeros((0 if xd is None else xd.shape[0], 0))
-        same = (xd @ xd.T).toarray() if xd is not None else None
+            n2t = _sq_norms(_cols(cent, 0, half))
+            n2e = _sq_norms(_cols(cent, half, ncty))
+            mem_c = _binary(_cols(members, ncty, self.n_features))
+        if xd is not None:
+            xt, xe = _cols(xd, 0, half), _cols(xd, half, ncty)
+            xc = _binary(_cols(xd, ncty, self.n_features))
+            has_e = np.diff(xe.indptr) > 0
+            has_c = np.diff(xc.indptr) > 0
+            if mats:
+                st_prev = (xt @ members.T).toarray()
+                se_prev = (xe @ members.T).toarray()
+                sc_prev = (xc @ mem_c.T).toarray() > 0
+                mhas_c = np.diff(mem_c.indptr) > 0
+            else:
+                m0 = np.zeros((xd.shape[0], 0))
+                st_prev, se_prev, sc_prev, mhas_c = m0, m0, m0 > 0, np.zeros(0, dtype=bool)
+            st_day = (xt @ xt.T).toarray()
+            se_day = (xe @ xe.T).toarray()
+            sc_day = (xc @ xc.T).toarray() > 0
         lastd = [self.stories[sid].last_date for sid in active]
         day_lab = np.full(len(idx_vec), -1, dtype=np.int64)
         new_rows: list[int] = []
         new_sids: list[str] = []
+        a_ent = cfg["w_names"]
 
         for i, art in enumerate(arts):
             aid = art["id"]
@@ -288,21 +474,45 @@ class StoryClusterer:
                     sid = None
             k = pos_in_x.get(i)
             if sid is None and k is not None and active:
-                w = np.concatenate([sims_prev[k], same[k, :k][day_lab[:k] >= 0]])
-                labs = np.concatenate([lab_prev, day_lab[:k][day_lab[:k] >= 0]])
-                dots = np.bincount(labs, weights=w, minlength=len(active)) if len(labs) \
-                    else np.zeros(len(active))
-                n2 = np.array(norm2)
-                ok = n2 > 0
-                scores = np.full(len(active), -np.inf)
-                best_member = np.zeros(len(active))
+                prev = day_lab[:k] >= 0
+                labs = np.concatenate([lab_prev, day_lab[:k][prev]])
+                wt = np.concatenate([st_prev[k], st_day[k, :k][prev]])
+                we = np.concatenate([se_prev[k], se_day[k, :k][prev]])
+                wc = np.concatenate([sc_prev[k], sc_day[k, :k][prev]])
+                mc = np.concatenate([mhas_c, has_c[:k][prev]])
+                na = len(active)
+                a = a_ent if has_e[k] else 0.0
                 if len(labs):
-                    np.maximum.at(best_member, labs, w)
-                scores[ok] = cfg["w_centroid"] * dots[ok] / np.sqrt(n2[ok]) \
-                    + cfg["w_member"] * best_member[ok]
+                    dots_t = np.bincount(labs, weights=wt, minlength=na)
+                    dots_e = np.bincount(labs, weights=we, minlength=na)
+                    overlap_c = np.bincount(labs, weights=wc.astype(float), minlength=na)
+                    story_c = np.bincount(labs, weights=mc.astype(float), minlength=na)
+                else:
+                    dots_t = dots_e = overlap_c = story_c = np.zeros(na)
+                ok = n2t > 0
+                scores = np.full(na, -np.inf)
+                age = np.zeros(na)
                 if day is not None:
-                    ages = np.array([(day - d).days if d is not None else 0 for d in lastd], dtype=float)
-                    scores -= cfg["time_penalty"] * ages
+                    age = np.array([ages_of(d) for d in lastd], dtype=float)
+                a_s = np.full(na, a)
+                cent_e = np.where(n2e > 0, dots_e / np.sqrt(np.where(n2e > 0, n2e, 1.0)), 0.0)
+                cent_t = np.where(ok, dots_t / np.sqrt(np.where(ok, n2t, 1.0)), 0.0)
+                cent_s = cent_t + cfg["names_in_centroid"] * a_s * np.maximum(0.0, cent_e - cent_t)
+                best_member = np.full(na, -1.0)
+                if len(labs):
+                    # names can only add: an article with few names (markets) keeps its word similarity
+                    pair = wt + a_s[labs] * np.maximum(0.0, we - wt)
+                    np.maximum.at(best_member, labs, pair)
+                scores[ok] = cfg["w_centroid"] * cent_s[ok] + cfg["w_member"] * best_member[ok]
+                scores -= cfg["time_penalty"] * age
+                if has_c[k]:
+                    conflict = (story_c > 0) & (overlap_c == 0)
+                    scores[conflict] -= cfg["place_conflict_penalty"]
+                if series[i] and day is not None:
+                    # a daily report (oil price, rupiah) joins only a story of its own day: the
+                    # next day's report is a new event written from the same template
+                    cal = np.array([(day - d).days if d is not None else 0 for d in lastd])
+                    scores[cal > 0] = -np.inf
                 codes = actors.get(aid) or set()
                 if codes:
                     for j, s_id in enumerate(active):
@@ -312,7 +522,8 @@ class StoryClusterer:
                 j = int(np.argmax(scores))
                 if scores[j] >= cfg["threshold"]:
                     sid, sim = active[j], float(scores[j])
-                    norm2[j] += 2.0 * dots[j] + 1.0
+                    n2t[j] += 2.0 * dots_t[j] + 1.0
+                    n2e[j] += 2.0 * dots_e[j] + float(has_e[k])
                     day_lab[k] = j
             if sid is None:
                 sid = story_id_for(aid)
@@ -325,7 +536,8 @@ class StoryClusterer:
                 if k is not None:
                     index[sid] = len(active)
                     active.append(sid)
-                    norm2.append(1.0)
+                    n2t = np.append(n2t, 1.0)
+                    n2e = np.append(n2e, float(has_e[k]))
                     lastd.append(day)
                     day_lab[k] = index[sid]
             agg = self.stories[sid]
@@ -340,8 +552,13 @@ class StoryClusterer:
             self.art_day.append((day, aid))
             self.out_story_articles.append((sid, aid, float(sim), now))
 
-        for sid, n2 in zip(active, norm2, strict=False):
-            self.stories[sid].norm2 = float(n2)
+        if day is not None:
+            self.day_counts[day] = self.day_counts.get(day, 0) + len(arts)
+            old = day - timedelta(days=max(cfg["window_days"], cfg["vector_keep_days"]) + 1)
+            for d in [d for d in self.day_counts if d < old]:
+                del self.day_counts[d]
+        for sid, t2, e2 in zip(active, n2t, n2e, strict=False):
+            self.stories[sid].norm2 = float(t2 + e2)
         if new_rows and xd is not None:
             mat = xd[new_rows]
             aids = [arts[int(idx_vec[k])]["id"] for k in new_rows]
@@ -379,8 +596,29 @@ class StoryClusterer:
 
     # ----- output --------------------------------------------------------------------------
     def meta_rows(self) -> list[tuple[str, bytes]]:
-        meta = {"n_docs": self.n_docs, "day": self.df_day.isoformat() if self.df_day else None}
+        meta = {"n_docs": self.n_docs, "day": self.df_day.isoformat() if self.df_day else None,
+                "layout": _LAYOUT}
         return [("df", self.df.astype("<f4").tobytes()), ("meta", json.dumps(meta).encode())]
+
+
+def _cols(x: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:
+    """The same matrix with only the columns in [lo, hi) kept (shape unchanged)."""
+    x = x.tocsr()
+    keep = (x.indices >= lo) & (x.indices < hi)
+    out = x.copy()
+    out.data = np.where(keep, out.data, 0).astype(out.data.dtype)
+    out.eliminate_zeros()
+    return out
+
+
+def _binary(x: sp.csr_matrix) -> sp.csr_matrix:
+    out = x.copy()
+    out.data = np.ones_like(out.data)
+    return out
+
+
+def _sq_norms(x: sp.csr_matrix) -> np.ndarray:
+    return np.asarray(x.multiply(x).sum(axis=1), dtype=np.float64).ravel()
 
 
 def _first_sentence(text: str, limit: int = 100) -> str | None:

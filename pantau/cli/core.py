@@ -109,10 +109,16 @@ class _Pipeline:
     def clean(self, raw: RawRecord) -> Result | IngestError:
         return _guard(raw, lambda: self._pipeline.process(raw, self.published, with_events=False))
 
-    def analyse(self, raw: RawRecord, result: Result) -> Result | IngestError:
+    def analyse_many(
+        self, pairs: list[tuple[RawRecord, Result]]
+    ) -> Iterator[tuple[RawRecord, Result | IngestError]]:
+        """NLP for a batch in one ``nlp.pipe`` call, then the event stage record by record."""
         if not self.with_events:
-            return result
-        return _guard(raw, lambda: self._pipeline.analyse(result))
+            yield from pairs
+            return
+        docs = self._pipeline.parse_many([result for _, result in pairs])
+        for (raw, result), doc in zip(pairs, docs, strict=True):
+            yield raw, _guard(raw, lambda r=result, d=doc: self._pipeline.analyse(r, d))
 
 
 def _results(
@@ -121,32 +127,22 @@ def _results(
 ) -> Iterator[tuple[RawRecord | IngestError, Result | IngestError | None]]:
     """(where it came from, what it became) for every input record, in order.
 
-    With ``skip``, records are cleaned ``chunk`` at a time and ``skip(results)`` says
-    which need no further work (ingest: already stored, unchanged); those are yielded
-    with None and the NLP stage is not run for them.
+    Records are cleaned ``chunk`` at a time and parsed as one batch. With ``skip``,
+    ``skip(results)`` says which need no further work (ingest: already stored,
+    unchanged); those are yielded with None and the NLP stage is not run for them.
     """
-    if skip is None:
-        for item in _read(inputs):
-            if isinstance(item, IngestError):
-                yield item, item
-            else:
-                result = pipe.clean(item)
-                yield item, (result if isinstance(result, IngestError) else pipe.analyse(item, result))
-        return
-
     buf: list[tuple[RawRecord | IngestError, Result | IngestError]] = []
 
     def drain() -> Iterator[tuple[RawRecord | IngestError, Result | IngestError | None]]:
         cleaned = [r for _, r in buf if isinstance(r, Result)]
-        flags = iter(skip(cleaned) if cleaned else [])
-        for item, result in buf:
+        skipped = iter(skip(cleaned) if skip and cleaned else [False] * len(cleaned))
+        todo = [isinstance(r, Result) and not next(skipped) for _, r in buf]
+        analysed = pipe.analyse_many([pair for pair, do in zip(buf, todo, strict=True) if do])  # type: ignore[misc]
+        for (item, result), do in zip(buf, todo, strict=True):
             if isinstance(result, IngestError):
                 yield item, result
-            elif next(flags):
-                yield item, None
             else:
-                assert isinstance(item, RawRecord)
-                yield item, pipe.analyse(item, result)
+                yield item, (next(analysed)[1] if do else None)
         buf.clear()
 
     for item in _read(inputs):

@@ -11,7 +11,6 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-import pantau.cli.core as core
 from pantau.cli import main
 from pantau.records import Article, Entity, Event, Result, Span
 from pantau.store import Store
@@ -74,27 +73,6 @@ def test_usage_errors_exit_2(tmp_path):
     res = run("extract", "x.txt", "--published", "21/11/2024")
     assert res.exit_code == 2 and "not a date" in res.stderr
     assert run("events", "--db", str(tmp_path / "x.duckdb"), "--format", "parquet").exit_code == 2
-
-
-@needs_seeds
-def test_event_stage_fallback(monkeypatch):
-    """Without the event stage, extract still runs, says so once, and leaves events empty."""
-    monkeypatch.setattr(core, "event_stage_available", lambda: False)
-    res = run("extract", str(SEEDS))
-    assert res.exit_code == 0
-    assert res.stderr.count("event stage not installed") == 1
-    assert all(json.loads(x)["events"] == [] for x in res.stdout.splitlines())
-
-
-def test_event_stage_detection(monkeypatch):
-    import pantau.events
-    import pantau.nlp
-
-    monkeypatch.delattr(pantau.events, "analyse", raising=False)
-    assert core.event_stage_available() is False
-    monkeypatch.setattr(pantau.events, "analyse", lambda article, doc: ([], [], []), raising=False)
-    monkeypatch.setattr(pantau.nlp, "parse", lambda text: None, raising=False)
-    assert core.event_stage_available() is True
 
 
 @needs_seeds

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from pantau.cli import main
-from pantau.cli.core import event_stage_available
 from pantau.records import Article, Entity, Event, Location, Quote, Removed, Result, Span
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -162,7 +161,6 @@ def test_real_extract_output_validates():
 
 
 @pytest.mark.skipif(not SEEDS.exists(), reason="shared/seeds not available")
-@pytest.mark.skipif(not event_stage_available(), reason="NLP/event stage not installed yet")
 def test_real_extract_with_events_validates():
     lines = _extract([str(SEEDS)])
     assert len(lines) == 5

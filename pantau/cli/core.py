@@ -41,40 +41,9 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     return text
 
 
-def event_stage_available() -> bool:
-    """True when the NLP and event stages are installed (``pantau.nlp.parse``, ``pantau.events.analyse``).
-
-    The one place that tolerates their absence: before they exist, extraction runs with
-    empty entities/events/quotes instead of failing.
-    """
-    try:
-        from pantau import events, nlp
-    except ImportError:
-        return False
-    try:
-        return callable(events.analyse) and callable(nlp.parse)
-    except AttributeError:
-        return False
-
-
-def _with_events(no_events: bool) -> bool:
-    if no_events:
-        return False
-    if event_stage_available():
-        return True
-    click.echo(
-        "pantau: note: event stage not installed (pantau.nlp.parse / pantau.events.analyse missing);"
-        " entities, events and quotes are left empty",
-        err=True,
-    )
-    return False
-
-
 def _read(inputs: tuple[str, ...]) -> Iterator[RawRecord | IngestError]:
-    try:
-        from pantau.ingest import read_inputs
-    except ImportError as exc:
-        raise click.ClickException(f"the ingest stage is not installed: {exc}") from exc
+    from pantau.ingest import read_inputs
+
     stdin = click.get_text_stream("stdin") if "-" in inputs else None
     yield from read_inputs(list(inputs), stdin=stdin)
 
@@ -98,13 +67,11 @@ class _Pipeline:
     """``pantau.pipeline`` split in two steps, so ingest can skip NLP for articles already stored."""
 
     def __init__(self, published: str | None, no_events: bool) -> None:
-        try:
-            from pantau import pipeline
-        except ImportError as exc:
-            raise click.ClickException(f"the cleaning stage is not installed: {exc}") from exc
+        from pantau import pipeline
+
         self._pipeline = pipeline
         self.published = published
-        self.with_events = _with_events(no_events)
+        self.with_events = not no_events
 
     def clean(self, raw: RawRecord) -> Result | IngestError:
         return _guard(raw, lambda: self._pipeline.process(raw, self.published, with_events=False))

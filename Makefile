@@ -12,6 +12,8 @@ demo: install
 	rm -f $(DB)
 	pantau ingest --db $(DB) $(SHARED)/seeds/seeds.jsonl
 	pantau summary --db $(DB)
+	pantau stories --db $(DB)
+	pantau alerts --db $(DB)
 
 test: install
 	$(PY) -m ruff check pantau tests scripts

@@ -1,0 +1,79 @@
+#!/usr/bin/env python
+"""Measure the Indonesian pipeline's speed (words/s on one CPU core) and peak memory on corpus text.
+
+Usage: python scripts/bench_nlp.py --shared ../shared [--articles 300] [--model DIR]
+"words" are non-space tokens produced by the pipeline's tokenizer. Speed is reported per CPU second
+of this process (one thread), and as wall-clock words/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"  # one core, as the target says
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pantau import nlp as pnlp  # noqa: E402
+
+
+def texts(shared: Path, n: int, skip: int) -> list[str]:
+    out: list[str] = []
+    with gzip.open(shared / "corpus" / "news_id.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i < skip:
+                continue
+            text = json.loads(line).get("text") or ""
+            if text.strip():
+                out.append(text)
+            if len(out) >= n:
+                break
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--shared", default="../shared", type=Path)
+    ap.add_argument("--articles", type=int, default=300)
+    ap.add_argument("--skip", type=int, default=1000, help="start further into the corpus")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--model", type=Path, default=None)
+    args = ap.parse_args(argv)
+    if args.model:
+        os.environ["PANTAU_NLP_MODEL"] = str(args.model)
+    t0 = time.perf_counter()
+    nlp = pnlp.load()
+    load_s = time.perf_counter() - t0
+    docs_in = texts(args.shared, args.articles, args.skip)
+    list(pnlp.pipe(docs_in[:5]))  # warm-up
+    t1 = time.perf_counter()
+    c1 = time.process_time()
+    words = 0
+    ents = 0
+    for doc in pnlp.pipe(docs_in, batch_size=args.batch_size):
+        words += sum(1 for t in doc if not t.is_space)
+        ents += len(doc.ents)
+    secs = time.perf_counter() - t1
+    cpu = time.process_time() - c1
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"model: {pnlp.model_path() or 'blank fallback'}  pipes: {nlp.pipe_names}")
+    print(f"load: {load_s:.2f} s")
+    print(f"articles: {len(docs_in)}  words: {words}  entities: {ents}")
+    print(f"wall: {secs:.2f} s  ({words / secs:,.0f} words/s wall clock)")
+    print(f"cpu: {cpu:.2f} s  speed: {words / cpu:,.0f} words/s per CPU core (1 thread; CPU time, so a"
+          " busy machine does not distort it)")
+    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

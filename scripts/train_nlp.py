@@ -1,0 +1,497 @@
+#!/usr/bin/env python
+"""Train the Pantau Indonesian spaCy pipeline from the public data in ../shared/data.
+
+Why a script and not a notebook: the shipped model must be rebuilt by one reproducible command
+(`make models`), with fixed seeds, from the same data.
+
+Stages (all by default):
+  prepare   CoNLL-U and NER files -> spaCy DocBin files in the work dir (labels mapped to PER/ORG/LOC)
+  vectors   with --vectors: floret word vectors from corpus text -> spaCy static vectors
+            (skipped when floret is not installed)
+  parser    tok2vec + morphologizer (UPOS) + parser trained on GSD-2.1 train + CSUI train
+  ner       tok2vec + ner trained on the pooled NER training sets
+  gazetteer DBpedia name lists -> pantau/nlp/models/gazetteer.tsv.gz (NER label correction)
+  assemble  one pipeline (news tokenizer, parser part, NER part), written atomically to --out
+
+Usage: python scripts/train_nlp.py --shared ../shared [--smoke] [--out DIR] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import spacy  # noqa: E402
+from spacy.tokens import Doc, DocBin  # noqa: E402
+from spacy.training import biluo_tags_to_spans, iob_to_biluo  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pantau.nlp.tokenizer import customize  # noqa: E402  (registers pantau.id_tokenizer.v1)
+
+SEED = 42
+NER_MAP = {
+    "PER": "PER", "PERSON": "PER", "PPL": "PER",
+    "ORG": "ORG", "ORGANISATION": "ORG", "ORGANIZATION": "ORG",
+    "LOC": "LOC", "LOCATION": "LOC", "PLACE": "LOC", "PLC": "LOC",
+}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- CoNLL-U
+
+
+def read_conllu(path: Path) -> Iterator[list[dict]]:
+    """Sentences as lists of word dicts; multiword tokens are merged into one token.
+
+    Why merge: GSD 2.1 and every NER corpus keep clitics attached ("katanya"), CSUI splits them
+    as multiword tokens ("kata" + "nya"). The merged token takes the host word's POS, head and
+    relation; heads that pointed at the clitic are moved to the merged token.
+    """
+    sent: list[list[str]] = []
+    mwts: list[tuple[int, int, str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if not line.strip():
+            if sent:
+                yield _merge(sent, mwts)
+            sent, mwts = [], []
+            continue
+        if line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if "." in cols[0]:
+            continue  # empty nodes
+        if "-" in cols[0]:
+            a, b = (int(x) for x in cols[0].split("-"))
+            mwts.append((a, b, cols[1], cols[9]))
+            continue
+        sent.append(cols)
+
+
+def _merge(rows: list[list[str]], mwts: list[tuple[int, int, str, str]]) -> list[dict]:
+    words = {int(r[0]): r for r in rows}
+    new_id: dict[int, int] = {}
+    out: list[dict] = []
+    span_of = {a: (a, b, form, misc) for a, b, form, misc in mwts}
+    i = 1
+    n = len(rows)
+    while i <= n:
+        if i in span_of:
+            a, b, form, misc = span_of[i]
+            ids = list(range(a, b + 1))
+            # host = the word whose head lies outside the span (else the first)
+            host = next((k for k in ids if int(words[k][6]) not in ids), a)
+            r = words[host]
+            out.append({"form": form, "upos": r[3], "head": int(r[6]), "dep": r[7], "misc": misc})
+            for k in ids:
+                new_id[k] = len(out)
+            i = b + 1
+            continue
+        r = words[i]
+        out.append({"form": r[1], "upos": r[3], "head": int(r[6]), "dep": r[7], "misc": r[9]})
+        new_id[i] = len(out)
+        i += 1
+    for j, w in enumerate(out, start=1):
+        w["head"] = new_id.get(w["head"], 0) if w["head"] else 0
+        if w["head"] == j:  # clitic was the head of its host: attach to the host's head
+            w["head"] = 0
+            w["dep"] = "root"
+    return out
+
+
+def ud_docs(vocab, path: Path, per_doc: int = 10, limit: int | None = None) -> list[Doc]:
+    """Group sentences into multi-sentence docs so the parser learns sentence boundaries."""
+    docs: list[Doc] = []
+    batch: list[list[dict]] = []
+
+    def flush() -> None:
+        words, spaces, pos, heads, deps, starts = [], [], [], [], [], []
+        for sent in batch:
+            offset = len(words)
+            for k, w in enumerate(sent):
+                words.append(w["form"])
+                spaces.append("SpaceAfter=No" not in w["misc"])
+                pos.append(w["upos"] if w["upos"] != "_" else "X")
+                heads.append(offset + w["head"] - 1 if w["head"] else offset + k)
+                deps.append(w["dep"].lower() if w["head"] else "ROOT")
+                starts.append(k == 0)
+            spaces[-1] = True
+        docs.append(Doc(vocab, words=words, spaces=spaces, pos=pos, heads=heads, deps=deps,
+                        sent_starts=starts))
+        batch.clear()
+
+    for n, sent in enumerate(read_conllu(path)):
+        if limit is not None and n >= limit:
+            break
+        batch.append(sent)
+        if len(batch) >= per_doc:
+            flush()
+    if batch:
+        flush()
+    return docs
+
+
+# ----------------------------------------------------------------------------- NER
+
+
+def read_ner(path: Path) -> Iterator[tuple[list[str], list[str]]]:
+    """(tokens, IOB tags) from a one-token-a-line file (tab or space separated, tag last)."""
+    words: list[str] = []
+    tags: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        parts = line.replace("\t", " ").split()
+        if not parts:
+            if words:
+                yield words, tags
+            words, tags = [], []
+            continue
+        if len(parts) == 1:  # a token made only of whitespace-like chars; keep alignment
+            continue
+        words.append(parts[0])
+        tags.append(parts[-1])
+
+
+def _map_tags(tags: list[str]) -> list[str]:
+    out = []
+    for tag in tags:
+        if tag == "O" or "-" not in tag:
+            out.append("O")
+            continue
+        bio, label = tag.split("-", 1)
+        mapped = NER_MAP.get(label.upper())
+        out.append(f"{bio}-{mapped}" if mapped else "O")
+    # repair I- without B-
+    fixed = []
+    prev = "O"
+    for tag in out:
+        if tag.startswith("I-") and prev[2:] != tag[2:]:
+            tag = "B-" + tag[2:]
+        fixed.append(tag)
+        prev = tag
+    return fixed
+
+
+def ner_doc(vocab, words: list[str], tags: list[str]) -> Doc:
+    doc = Doc(vocab, words=words)
+    doc.ents = biluo_tags_to_spans(doc, iob_to_biluo(_map_tags(tags)))
+    return doc
+
+
+def _key(words: list[str]) -> str:
+    return " ".join(words).lower()
+
+
+def ner_sets(data: Path) -> dict[str, list[Path]]:
+    grit = data / "indonlu" / "nergrit_ner-grit"
+    idner = data / "idner-news-2k"
+    ui = data / "indolem" / "ner" / "data" / "nerui"
+    ugm = data / "indolem" / "ner" / "data" / "nerugm"
+    return {
+        # NERP is not used: it is lower-cased and has no ORG label (see MODEL_CARD.md)
+        "train": [grit / "train_preprocess.txt", idner / "train.txt", ui / "train.01.tsv",
+                  ugm / "train.01.tsv", ugm / "dev.01.tsv", ugm / "test.01.tsv"],
+        "dev": [grit / "valid_preprocess.txt", idner / "dev.txt", ui / "dev.01.tsv"],
+        "test_nergrit": [grit / "test_preprocess.txt"],
+        "test_idner": [idner / "test.txt"],
+        "test_nerui": [ui / "test.01.tsv"],
+    }
+
+
+# ----------------------------------------------------------------------------- prepare
+
+
+def prepare(shared: Path, work: Path, smoke: bool) -> dict[str, int]:
+    """Write train/dev/test DocBins; returns sizes. Test sentences are removed from training."""
+    data = shared / "data"
+    ud = data / "ud"
+    vocab = spacy.blank("id").vocab
+    work.mkdir(parents=True, exist_ok=True)
+    sizes: dict[str, int] = {}
+
+    def save(name: str, docs: list[Doc]) -> None:
+        DocBin(docs=docs, store_user_data=False).to_disk(work / f"{name}.spacy")
+        sizes[name] = len(docs)
+
+    gsd = ud / "UD_Indonesian-GSD-2.1"
+    csui = ud / "UD_Indonesian-CSUI"
+    lim = 60 if smoke else None  # --smoke: a few seconds of work
+    ud_train = ud_docs(vocab, gsd / "id-ud-train.conllu", limit=lim) + ud_docs(
+        vocab, csui / "id_csui-ud-train.conllu", limit=lim
+    )
+    random.Random(SEED).shuffle(ud_train)
+    ud_dev = ud_docs(vocab, gsd / "id-ud-dev.conllu", limit=20 if smoke else None)
+    save("ud_train", ud_train)
+    save("ud_dev", ud_dev)
+    if not smoke:
+        save("ud_test_gsd21", ud_docs(vocab, gsd / "id-ud-test.conllu", per_doc=1))
+        save("ud_test_csui", ud_docs(vocab, csui / "id_csui-ud-test.conllu", per_doc=1))
+        save("ud_test_pud", ud_docs(vocab, ud / "UD_Indonesian-PUD" / "id_pud-ud-test.conllu", per_doc=1))
+
+    sets = ner_sets(data)
+    held_out: set[str] = set()
+    for name in () if smoke else ("test_nergrit", "test_idner", "test_nerui"):
+        for path in sets[name]:
+            for words, _ in read_ner(path):
+                held_out.add(_key(words))
+    dev_keys: set[str] = set()
+    for name in ("dev", "train") if smoke else ("dev", "train", "test_nergrit", "test_idner", "test_nerui"):
+        docs: list[Doc] = []
+        seen: set[str] = set()
+        dropped = 0
+        for path in sets[name]:
+            for k, (words, tags) in enumerate(read_ner(path)):
+                if smoke and k >= 30:
+                    break
+                key = _key(words)
+                if name in ("train", "dev") and (key in held_out or key in seen):
+                    dropped += 1
+                    continue
+                if name == "train" and key in dev_keys:
+                    dropped += 1
+                    continue
+                seen.add(key)
+                docs.append(ner_doc(vocab, words, tags))
+        if name == "dev":
+            dev_keys = seen
+        if name == "train":
+            random.Random(SEED).shuffle(docs)
+        save(f"ner_{name}", docs)
+        sizes[f"ner_{name}_dropped_overlap"] = dropped
+    return sizes
+
+
+# ----------------------------------------------------------------------------- vectors
+
+
+def corpus_sentences(shared: Path) -> Iterable[str]:
+    path = shared / "corpus" / "news_id.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            text = json.loads(line).get("text") or ""
+            for para in text.split("\n"):
+                if para.strip():
+                    yield para
+
+
+def train_vectors(shared: Path, work: Path, dim: int = 100, rows: int = 50_000) -> Path | None:
+    """floret vectors (hashed subwords, so OOV words get vectors) trained on the news corpus."""
+    try:
+        import floret
+    except ImportError:
+        print("floret not installed: training without static vectors", flush=True)
+        return None
+    out = work / "vectors"
+    work.mkdir(parents=True, exist_ok=True)
+    if (out / "cfg").exists() or (out / "config.cfg").exists():
+        return out
+    nlp = customize(spacy.blank("id"))
+    txt = work / "corpus_tok.txt"
+    if not txt.exists():
+        tmp = txt.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for doc in nlp.tokenizer.pipe(corpus_sentences(shared), batch_size=1000):
+                fh.write(" ".join(t.text.lower() for t in doc) + "\n")
+        tmp.rename(txt)
+    model = floret.train_unsupervised(
+        str(txt), model="cbow", mode="floret", hashCount=2, bucket=rows, minn=3, maxn=5,
+        minCount=3, dim=dim, epoch=5, thread=1,  # one thread: deterministic
+    )
+    vec_txt = work / "vectors.floret"
+    model.save_floret_vectors(str(vec_txt))
+    from spacy.training.initialize import convert_vectors
+
+    vnlp = spacy.blank("id")
+    convert_vectors(vnlp, vec_txt, truncate=0, prune=-1, mode="floret", attr="LOWER")
+    vnlp.to_disk(out)
+    return out
+
+
+# ----------------------------------------------------------------------------- gazetteer
+
+GAZ_LABELS = {"person": "PER", "place": "LOC", "organization": "ORG"}
+
+
+def build_gazetteer(shared: Path, out: Path) -> int:
+    """Names that occur in exactly one Indonesian DBpedia list (MDEE gazetteer version), for
+    relabelling NER spans at run time (pantau.nlp: pantau_gazetteer). Returns the entry count."""
+    base = shared / "data" / "dbpedia-names" / "expanded-dbpedia" / "mdee_gazetteer"
+    seen: dict[str, set[str]] = {}
+    for name, label in GAZ_LABELS.items():
+        for raw in (base / f"{name}.txt").read_text(encoding="latin-1").splitlines():
+            text = " ".join(raw.split())
+            if len(text) >= 3 and text[:1].isupper():
+                seen.setdefault(text, set()).add(label)
+    rows = sorted(f"{t}\t{next(iter(labels))}" for t, labels in seen.items() if len(labels) == 1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    text = ("# Indonesian DBpedia names (ialfina/ner-dataset-modified-dee, MDEE gazetteer), "
+            "unambiguous only: name<TAB>PER|LOC|ORG\n" + "\n".join(rows) + "\n")
+    with tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+        fh.write(text.encode("utf-8"))  # mtime=0: byte-identical rebuilds
+    tmp.rename(out)
+    return len(rows)
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vectors: Path | None,
+                    max_steps: int | None, max_minutes: float | None, resume: Path | None = None) -> Path:
+    """Train one part with spaCy's trainer; ``resume`` continues from an earlier model of that part
+    (its components are sourced, so their weights and architecture are kept)."""
+    from spacy.cli.train import train as spacy_train
+    from thinc.api import Config
+
+    out = work / name
+    if resume is not None:
+        config = Config().from_disk(cfg, interpolate=False)
+        for comp in config["nlp"]["pipeline"]:
+            config["components"][comp] = {"source": str(resume)}
+        config["initialize"]["vectors"] = None
+        cfg = work / f"{name}_resume.cfg"
+        config.to_disk(cfg)
+        vectors = None
+    overrides: dict[str, object] = {
+        "paths.train": str(work / f"{train}.spacy"),
+        "paths.dev": str(work / f"{dev}.spacy"),
+        "system.seed": SEED,
+    }
+    if vectors is not None and resume is None:
+        overrides["paths.vectors"] = str(vectors)
+        overrides["components.tok2vec.model.embed.include_static_vectors"] = True
+    if max_steps is not None:
+        overrides["training.max_steps"] = max_steps
+        overrides["training.eval_frequency"] = max(10, min(300, max_steps // 4))
+    if max_minutes is not None:
+        # stop by time as well as steps: the machine is shared
+        overrides["training.before_update"] = {"@callbacks": "pantau.stop_after.v1", "minutes": max_minutes}
+    spacy_train(cfg, out, overrides=overrides, use_gpu=-1)
+    return out / "model-best"
+
+
+class _Stop(Exception):
+    pass
+
+
+@spacy.registry.callbacks("pantau.stop_after.v1")
+def _stop_after(minutes: float):
+    start = time.time()
+
+    def check(nlp, args) -> None:  # noqa: ANN001
+        if time.time() - start > minutes * 60:
+            raise _Stop(f"time limit of {minutes} min reached at step {args['step']}")
+
+    return check
+
+
+def assemble(parser_dir: Path, ner_dir: Path, out: Path, meta: dict) -> None:
+    """One pipeline: parser part with its shared tok2vec, NER with its own (inlined) tok2vec."""
+    parser_nlp = spacy.load(parser_dir)
+    ner_nlp = spacy.load(ner_dir)
+    ner_nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
+    nlp = customize(spacy.blank("id", vocab=parser_nlp.vocab))
+    nlp.config["nlp"]["tokenizer"] = {"@tokenizers": "spacy.Tokenizer.v1"}
+    for name in parser_nlp.pipe_names:
+        nlp.add_pipe(name, source=parser_nlp)
+    nlp.add_pipe("ner", source=ner_nlp)
+    nlp.meta.update(meta)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent))
+    nlp.to_disk(tmp)
+    tmp.chmod(0o755)  # mkdtemp makes it private
+    old = out.parent / f".old-{out.name}-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)  # atomic on one file system: readers see the old or the new model
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", default="../shared", type=Path)
+    ap.add_argument("--smoke", action="store_true", help="tiny data, a few steps (CI test)")
+    ap.add_argument("--work", type=Path, default=None, help="intermediate files (default training/)")
+    ap.add_argument("--out", type=Path, default=None, help="model dir (default pantau/nlp/models/id_pantau)")
+    ap.add_argument("--stages", default="prepare,gazetteer,vectors,parser,ner,assemble")
+    ap.add_argument("--vectors", action="store_true",
+                    help="train floret vectors on the corpus and use them as static vectors (slow; the "
+                    "shipped model does not use them)")
+    ap.add_argument("--no-vectors", action="store_true", help=argparse.SUPPRESS)  # old spelling
+    ap.add_argument("--parser-steps", type=int, default=None)
+    ap.add_argument("--ner-steps", type=int, default=None)
+    ap.add_argument("--minutes", type=float, default=None, help="time limit per component")
+    ap.add_argument("--resume-from", type=Path, default=None,
+                    help="continue training from the parser/ and ner/ models of an earlier work dir")
+    args = ap.parse_args(argv)
+
+    random.seed(SEED)
+    work = args.work or (ROOT / "training" / ("smoke" if args.smoke else "full"))
+    out = args.out or (ROOT / "pantau" / "nlp" / "models" / "id_pantau")
+    stages = set(args.stages.split(","))
+    pconf, nconf = ROOT / "configs" / "parser.cfg", ROOT / "configs" / "ner.cfg"
+    t0 = time.time()
+    if "prepare" in stages:
+        print("prepare:", prepare(args.shared, work, args.smoke), flush=True)
+    if "gazetteer" in stages and not args.smoke:
+        gaz = out.parent / "gazetteer.tsv.gz"
+        print("gazetteer entries:", build_gazetteer(args.shared, gaz), flush=True)
+    vectors = None
+    if args.vectors and not args.smoke and not args.no_vectors:
+        if "vectors" in stages:
+            vectors = train_vectors(args.shared, work)
+        elif (work / "vectors").exists():
+            vectors = work / "vectors"
+    psteps = 10 if args.smoke else args.parser_steps
+    nsteps = 10 if args.smoke else args.ner_steps
+    if "parser" in stages:
+        try:
+            train_component(pconf, work, "parser", "ud_train", "ud_dev", vectors, psteps, args.minutes,
+                            _best(args.resume_from / "parser") if args.resume_from else None)
+        except _Stop as exc:
+            print(exc, flush=True)
+    if "ner" in stages:
+        try:
+            train_component(nconf, work, "ner", "ner_train", "ner_dev", vectors, nsteps, args.minutes,
+                            _best(args.resume_from / "ner") if args.resume_from else None)
+        except _Stop as exc:
+            print(exc, flush=True)
+    if "assemble" in stages:
+        pdir = _best(work / "parser")
+        ndir = _best(work / "ner")
+        meta = {"name": "pantau", "version": "0.1.0", "description": "Pantau Indonesian news pipeline",
+                "license": "CC BY-SA 4.0", "sources": [_rel(pdir), _rel(ndir)]}
+        assemble(pdir, ndir, out, meta)
+        print(f"model written to {out}", flush=True)
+    print(f"done in {time.time() - t0:.0f}s", flush=True)
+    return 0
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(ROOT))
+    except ValueError:
+        return p.name
+
+
+def _best(d: Path) -> Path:
+    for name in ("model-best", "model-last"):
+        if (d / name / "config.cfg").exists():
+            return d / name
+    raise SystemExit(f"no trained model in {d}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

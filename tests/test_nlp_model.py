@@ -1,0 +1,149 @@
+"""The shipped pipeline: API, root lemmas, sentence boundaries and entities on the real seed articles."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from pantau import nlp
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEEDS = SHARED / "seeds"
+
+needs_model = pytest.mark.skipif(nlp.model_path() is None, reason="no trained model shipped")
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared seeds not available")
+
+
+@lru_cache(maxsize=8)
+def seed_doc(prefix: str):
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return nlp.parse(path.read_text(encoding="utf-8"))
+
+
+def test_load_is_cached() -> None:
+    assert nlp.load() is nlp.load()
+
+
+def test_parse_and_pipe_agree() -> None:
+    texts = ["Rusia menyerang Ukraina.", "Kedutaan ditutup karena ancaman serangan."]
+    docs = list(nlp.pipe(texts, batch_size=2))
+    assert [d.text for d in docs] == texts
+    assert [t.text for t in docs[0]] == [t.text for t in nlp.parse(texts[0])]
+
+
+def test_lemmas_are_roots() -> None:
+    doc = nlp.parse("Pasukan itu menyerang kota, lalu kota itu diserang lagi dan penyerangan berlanjut.")
+    lemmas = {t.text: t.lemma_ for t in doc}
+    assert lemmas["menyerang"] == lemmas["diserang"] == lemmas["penyerangan"] == "serang"
+    assert doc[2]._.morph_analysis.voice == "active"
+
+
+@needs_model
+def test_trained_components() -> None:
+    doc = nlp.parse("Menteri Luar Negeri Rusia Sergei Lavrov mengecam serangan itu.")
+    assert {"tok2vec", "morphologizer", "parser", "ner"} <= set(nlp.load().pipe_names)
+    pos = {t.text: t.pos_ for t in doc}
+    assert pos["mengecam"] == "VERB" and pos["serangan"] == "NOUN" and pos["."] == "PUNCT"
+    root = [t for t in doc if t.dep_ == "ROOT"]
+    assert [t.text for t in root] == ["mengecam"]
+    assert ("Sergei Lavrov", "PER") in {(e.text, e.label_) for e in doc.ents}
+
+
+@needs_model
+def test_abbreviation_and_quote_sentences() -> None:
+    text = 'Menurut Dr. Damar, hal itu wajar. "Kami menolak," katanya kepada wartawan. Dia lalu pergi.'
+    doc = nlp.parse(text)
+    sents = [s.text for s in doc.sents]
+    assert sents == ["Menurut Dr. Damar, hal itu wajar.", '"Kami menolak," katanya kepada wartawan.',
+                     "Dia lalu pergi."]  # fmt: skip
+
+
+_END = {".", "!", "?", "…", '"', "”", "'"}
+
+
+@needs_model
+@needs_seeds
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_sentence_boundaries_in_seed_paragraphs(prefix: str) -> None:
+    """Predicted sentence starts inside a paragraph follow sentence-final punctuation (precision),
+    and '. ' + capital letter (not after an abbreviation or initial) starts a sentence (recall)."""
+    doc = seed_doc(prefix)
+    starts = {s.start for s in doc.sents}
+    predicted = ok = expected = found = 0
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if tok.is_space or prev.is_space or "\n" in prev.text_with_ws:
+            continue
+        if tok.i in starts:
+            predicted += 1
+            ok += prev.text in _END
+        if prev.text == "." and re.match(r"[A-Z]", tok.text) and len(doc[tok.i - 2].text) > 1:
+            expected += 1
+            found += tok.i in starts
+    assert expected == 0 or found / expected >= 0.9, (found, expected)
+    assert predicted == 0 or ok / predicted >= 0.9, (ok, predicted)
+
+
+SEED_ENTITIES = [  # fmt: skip
+    ("000", "Sergei Lavrov", "PER"),
+    ("004", "Sergei Lavrov", "PER"),
+    ("002", "Jake Sullivan", "PER"),
+    ("003", "Jake Sullivan", "PER"),
+    pytest.param(
+        "004", "Antony Blinken", "PER",
+        marks=pytest.mark.xfail(reason="model gap: 'Menteri Luar Negeri AS Antony Blinken' after 'dan' is "
+                                "missed by the CNN NER (found elsewhere in the same article as 'Blinken')"),
+    ),
+    ("000", "Departemen Luar Negeri AS", "ORG"),
+    ("001", "Departemen Luar Negeri AS", "ORG"),
+    pytest.param(
+        "003", "Kelompok Perencanaan Nuklir NATO", "ORG",
+        marks=pytest.mark.xfail(reason="model gap: long descriptive ORG names; only 'NATO' is found"),
+    ),
+    ("003", "NATO", "ORG"),
+    pytest.param(
+        "001", "Belgorod", "LOC",
+        marks=pytest.mark.xfail(reason="model gap: unseen region name after 'wilayah' is missed (no word "
+                                "vectors; not in the DBpedia gazetteer)"),
+    ),
+    ("004", "Jenewa", "LOC"),
+    ("004", "Ukraina", "LOC"),
+]
+
+
+@needs_model
+@needs_seeds
+@pytest.mark.parametrize(("prefix", "text", "label"), SEED_ENTITIES)
+def test_seed_entities(prefix: str, text: str, label: str) -> None:
+    ents = {(e.text, e.label_) for e in seed_doc(prefix).ents}
+    assert (text, label) in ents
+
+
+@needs_model
+@needs_seeds
+def test_entities_do_not_cross_lines() -> None:
+    for prefix in ("000", "001", "002", "003", "004"):
+        assert all("\n" not in e.text for e in seed_doc(prefix).ents)
+
+
+def test_blank_fallback_pipeline() -> None:
+    """Without a shipped model the blank pipeline still tokenizes, splits sentences and sets roots."""
+    blank = nlp._build(None)
+    doc = blank("KONTAN.CO.ID – Kedutaan ditutup pada Rabu (20/11/2024). Rusia lalu diserang.")
+    assert [s.text for s in doc.sents] == ["KONTAN.CO.ID – Kedutaan ditutup pada Rabu (20/11/2024).",
+                                           "Rusia lalu diserang."]  # fmt: skip
+    assert {t.text: t.lemma_ for t in doc}["diserang"] == "serang"
+
+
+def test_cli_table() -> None:
+    from click.testing import CliRunner
+
+    from pantau.cli import main
+
+    result = CliRunner().invoke(main, ["nlp", "--morph", "Rusia menyerang Ukraina pada 20/11/2024."])
+    assert result.exit_code == 0, result.output
+    assert "menyerang" in result.output and "serang" in result.output and "voice=active" in result.output
+    assert "20/11/2024" in result.output and "-- entities" in result.output

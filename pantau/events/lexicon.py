@@ -129,6 +129,7 @@ class Lexicon:
     speech_cues: set[str]
     light_verbs: set[str]
     roots: dict[str, list[Entry]]
+    anaphora: list[dict] = field(default_factory=list)
 
     def match(self, tokens: list[str], i: int) -> list[Hit]:
         """Triggers starting at token i (lower-cased tokens, clitics stripped)."""
@@ -200,4 +201,12 @@ def load(path: str | None = None) -> Lexicon:
         speech_cues={w.lower() for w in data.get("speech_cues") or []},
         light_verbs={w.lower() for w in data.get("light_verbs") or []},
         roots=roots,
+        anaphora=sorted(
+            (
+                {**d, "seq": tuple(w.lower().split()), "block": {b.lower() for b in d.get("block") or []}}
+                for d in data.get("anaphora") or []
+                for w in d["words"]
+            ),
+            key=lambda d: -len(d["seq"]),
+        ),
     )

@@ -1,8 +1,8 @@
-"""Adapters to the other stages (actors, dates, places), with private fallbacks.
+"""Adapters to the other stages (actors, dates, places).
 
-Each function prefers the real module (helper D's ``pantau.actors``,
-``pantau.dates``, ``pantau.places``) and falls back to ``fallback.py`` only
-when that module is not installed yet or does not offer the interface.
+The coder talks to ``pantau.actors``, ``pantau.dates`` and ``pantau.places`` only through these
+functions, so that a failure in one of them (a broken data file, an unexpected input) degrades one
+article's coding instead of stopping a whole ``pantau extract`` run.
 """
 
 from __future__ import annotations
@@ -18,51 +18,39 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def _resolver():
+    from pantau import actors
+
     try:
-        from pantau import actors
-    except ImportError:
+        return actors.get_resolver()
+    except Exception as exc:  # a broken resolver must not stop coding
+        log.warning("actor resolver unavailable: %s", exc)
         return None
-    for name in ("get_resolver",):
-        fn = getattr(actors, name, None)
-        if fn:
-            try:
-                return fn()
-            except Exception as exc:  # a broken resolver must not stop coding
-                log.warning("actor resolver unavailable: %s", exc)
-                return None
-    cls = getattr(actors, "ActorResolver", None)
-    if cls:
-        try:
-            return cls()
-        except Exception as exc:
-            log.warning("actor resolver unavailable: %s", exc)
-    return None
 
 
 def actor_mentions(doc, article: Article) -> list[Entity]:
-    """All actor mentions of the article with char spans and codes."""
+    """All actor mentions of the article with char spans and codes (empty if the resolver fails)."""
     r = _resolver()
-    if r is not None:
-        try:
-            return list(r.resolve_mentions(doc, article))
-        except Exception as exc:
-            log.warning("resolve_mentions failed, using fallback: %s", exc)
-    from pantau.events.fallback import find_actor_mentions
-
-    return find_actor_mentions(article.text or "")
+    if r is None:
+        return []
+    try:
+        return list(r.resolve_mentions(doc, article))
+    except Exception as exc:
+        log.warning("resolve_mentions failed: %s", exc)
+        return []
 
 
 def reference_date(article: Article) -> dt.date:
-    try:
-        from pantau.dates import reference_date as ref
+    """The date relative expressions are resolved against: publication, else today."""
+    from pantau.dates import reference_date as ref
 
+    try:
         d = ref(article)
-        if isinstance(d, dt.datetime):
-            return d.date()
-        if isinstance(d, dt.date):
-            return d
-    except (ImportError, AttributeError, TypeError, ValueError):
-        pass
+    except (AttributeError, TypeError, ValueError):
+        d = None
+    if isinstance(d, dt.datetime):
+        return d.date()
+    if isinstance(d, dt.date):
+        return d
     try:
         return dt.date.fromisoformat(str(article.published)[:10])
     except (TypeError, ValueError):
@@ -71,21 +59,19 @@ def reference_date(article: Article) -> dt.date:
 
 def dates(text: str, reference: dt.date) -> list:
     """Date mentions (start, end, text, date, precision) in the text."""
+    from pantau.dates import find_dates
+
     try:
-        from pantau.dates import find_dates
-
         return list(find_dates(text, reference))
-    except (ImportError, AttributeError):
-        from pantau.events.fallback import find_dates as fb
-
-        return fb(text, reference)
+    except Exception as exc:
+        log.warning("find_dates failed: %s", exc)
+        return []
 
 
 def places(doc, text: str) -> list[tuple[int, int, Location]]:
-    try:
-        from pantau.places import find_places
-    except (ImportError, AttributeError):
-        return []
+    """Resolved place mentions (start, end, Location) of the article."""
+    from pantau.places import find_places
+
     try:
         return list(find_places(doc if doc is not None else text))
     except Exception as exc:

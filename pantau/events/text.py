@@ -67,7 +67,10 @@ def tokenize(text: str, offset: int = 0) -> list[Tok]:
 
 
 SENT_END = re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘«(]?[A-Z0-9])|\n+")
-GLUED = re.compile(r"(?:(?<=[A-Za-z]{2}[.!?])|(?<=\)[.!?]))([\"”]*)(?=[\"“]?[A-Z][a-z])")
+# a glued sentence may start with an acronym too ("di Indonesia.AS dan Jepang ...")
+GLUED = re.compile(
+    r"(?:(?<=[A-Za-z]{2}[.!?])|(?<=\)[.!?]))([\"”]*)(?=[\"“]?[A-Z][a-z]|(?<=[a-z]{2}[.!?])[A-Z]{2,}\b)"
+)
 
 
 def _glued_splits(text: str) -> list[int]:

@@ -103,7 +103,11 @@ def test_passive_with_oleh_swaps_roles():
         code("Penampungan pengungsi Rohingya di Sri Lanka diserang oleh pasukan Myanmar.", "2017-09-28")
     )
     assert (
-        ev and ev[0].type == "ASSAULT" and codes(ev[0].actor) == {"MMR"} and "LKA" in codes(ev[0].recipient)
+        # the refugees are the target, coded by their state (MMR, civilians)
+        ev
+        and ev[0].type == "ASSAULT"
+        and codes(ev[0].actor) == {"MMR"}
+        and [(r.code, r.sector) for r in ev[0].recipient] == [("MMR", "CVL")]
     )
 
 
@@ -631,3 +635,32 @@ def test_numbered_group_resolves_to_the_coordination_that_fits():
     )
     ev = asserted(code(text, "2017-08-08"), "CONSULT")
     assert ev and {"USA", "AUS", "JPN"} <= codes(ev[0].actor)
+
+
+# ------------------------------------------------------------------ issue #5: general recall fixes
+def test_first_person_promise_after_berujar_goes_to_the_speaker_and_the_compound_partner():
+    # real dev-set phrasing: the speaker is named by the cue "berujar"; "aliansi Korsel-AS" is a hyphen
+    # compound whose other side is the recipient
+    ev = asserted(
+        code(
+            "Menteri Luar Negeri Korea Selatan Cho Tae Yul hadir di parlemen pada Jumat (13/12). "
+            'Dia lalu berujar, "Kami akan memperkuat aliansi Korsel-AS dan fokus pada pemulihan."'
+        ),
+        "AGREE",
+    )
+    assert ev and codes(ev[0].actor) == {"KOR"} and codes(ev[0].recipient) == {"USA"}
+
+
+def test_misspelt_anya_noun_still_triggers():
+    # "dukunganya" (for "dukungannya") is a frequent typo in Indonesian news
+    from pantau.events.text import normalise
+
+    hits = load().match([normalise("dukunganya")], 0)
+    assert hits and hits[0].entry.type == "SUPPORT"
+    assert not load().match([normalise("hanya")], 0)
+
+
+def test_refugee_group_is_coded_by_its_state():
+    text = "Sebanyak 31 pengungsi etnis Rohingya diselamatkan angkatan laut Sri Lanka pada Mei lalu."
+    ev = asserted(code(text), "AID")
+    assert ev and codes(ev[0].actor) == {"LKA"} and codes(ev[0].recipient) == {"MMR"}

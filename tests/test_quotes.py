@@ -84,3 +84,9 @@ def test_quoted_threat_is_flagged_as_quote():
     threats = [e for e in events if e.type == "THREATEN"]
     assert threats and threats[0].quote and {a.code for a in threats[0].actor} == {"ISR"}
     assert "YEM" in {r.code for r in threats[0].recipient}
+
+
+def test_berujar_names_the_speaker_of_the_next_quote():
+    qs = quotes('Presiden Rusia Vladimir Putin berujar, "Kami siap berunding dengan siapa pun."')
+    direct = [q for q in qs if q.direct]
+    assert direct and direct[0].speaker is not None and direct[0].speaker.code == "RUS"

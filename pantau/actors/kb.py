@@ -54,6 +54,9 @@ class KBEntry:
     other_sector: str | None = None
     after_lower: bool = False  # alias only counts when the previous word is not capitalised
     source: str = "kb"
+    # a home-default name ("Istana", "Kemlu") gives way when a foreign state follows it directly
+    # ("Istana Kepresidenan Rusia", "Kemlu China"): that state owns it
+    yield_to_owner: bool = False
 
     def at(self, day: dt.date | None) -> tuple[str, str, str | None]:
         """(code, sector, office) valid on ``day``; outside every term: code and other_sector."""
@@ -121,6 +124,7 @@ def _entry(kind: str, d: dict, default_label: str, source: str) -> KBEntry:
         other_sector=d.get("other_sector"),
         after_lower=bool(d.get("after_lower", False)),
         source=source,
+        yield_to_owner=bool(d.get("yield_to_owner", False)),
     )
 
 

@@ -48,6 +48,16 @@ TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 ALIAS_GAP_RE = re.compile(r"^[ \t\-'’.]{0,3}$")
 SPACE_GAP_RE = re.compile(r"^[ \t]{1,3}$")
 COMMA_GAP_RE = re.compile(r"^[ \t]*,[ \t]*$")
+NAME_PARTICLES = {"abu", "bin", "binti", "abdul", "abdel", "al", "el", "van", "von", "de", "ibn"}
+MIN_OSA = 78.0  # fuzzy names: at most one edit in 5-8 letters, two in 10+
+# ", komandan senior " / ", duta besar ": a lower-case appositive role (a role mention) between a person
+# and a state
+COMMA_LEAD_RE = re.compile(r"\s*,\s*")
+APPOSITIVE_RE = re.compile(r"^\s*,\s*(?:[a-z]+\s+){1,4}$")
+# an owner that is several unnamed states: never the article's dominant one
+PLURAL_OWNER_RE = re.compile(
+    r"\b(?:negara-negara|negeri-negeri|(?:sejumlah|berbagai|banyak|beberapa) negara)\b", re.I
+)
 SENT_RE = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])|\n+")
 
 PRONOUNS = {"dia", "ia", "beliau"}
@@ -341,7 +351,16 @@ class ActorResolver:
             for c in pre
             if c[0][:1] == low[:1]
         ]
-        cands = sorted((c for c in cands if c[1] >= self.fuzzy_cutoff), key=lambda c: -c[1])
+        # the edit-distance similarity must be high too: plain ratio lets two scattered edits through
+        # ("Sednaya" ~ "Senayan" 85.7), and a misspelt name is mostly one edit away
+        cands = sorted(
+            (
+                c
+                for c in cands
+                if c[1] >= self.fuzzy_cutoff and OSA.normalized_similarity(low, c[0]) * 100 >= MIN_OSA
+            ),
+            key=lambda c: -c[1],
+        )
         if not cands:
             return None
         best = cands[0][1]
@@ -350,6 +369,15 @@ class ActorResolver:
         if len(entries) != 1 or (runner_up and best - runner_up[0][1] < 3):
             return None
         return self._entries[next(iter(entries))]
+
+    def _foreign_owner(self, toks: list[Tok], k: int, code: str) -> bool:
+        """Whether a state (or its metonym) other than ``code`` starts at token ``k``."""
+        for length in self._lens_by_first.get(toks[k].lower, ()) if k < len(toks) else ():
+            key = tuple(t.lower for t in toks[k : k + length])
+            for prio, _pat, _atoks, item in self.index.get(key, ()):
+                if prio == 1 and item.kind in {"country", "metonym"} and item.code != code:
+                    return True
+        return False
 
     def _foreign_neighbour(self, toks: list[Tok], i: int, text: str, chunks: list[Chunk]) -> bool:
         """A one-word person alias inside another capitalised name ("Bandar Abbas", "Abbas Kiarostami")."""
@@ -407,6 +435,8 @@ class ActorResolver:
                         and toks[i - 1].text[:1].isupper()
                         and (SPACE_GAP_RE.match(text[toks[i - 1].end : toks[i].start]))
                     ):
+                        continue
+                    if prio == 1 and item.yield_to_owner and self._foreign_owner(toks, i + length, item.code):
                         continue
                     if (
                         prio == 1
@@ -785,15 +815,19 @@ class ActorResolver:
                 if code is None:
                     pending_fallback.append(m)
                 mentions.append(m)
-                last_word = unknown_name.split()[-1] if unknown_name else ""
-                if (
-                    unknown_name
-                    and not known
-                    and len(unknown_name.split()) >= 2
-                    and len(last_word) >= 3
-                    and last_word.lower() not in _dictionary_words()
-                ):
-                    surname_memory[last_word] = m
+                parts = unknown_name.split() if unknown_name else []
+                if unknown_name and not known and len(parts) >= 2:
+                    # the last word is the usual short form; the first one where the family name leads, as in
+                    # three short syllables of Korean, Chinese or Vietnamese names ("Cho Tae Yul" ... "kata
+                    # Cho"); not for longer names, whose first word is often a glued place ("Queensland ...")
+                    east_asian = len(parts) == 3 and all(len(p) <= 6 for p in parts)
+                    for w, first in ((parts[-1], False), (parts[0], True))[: 2 if east_asian else 1]:
+                        if len(w) < 3 or w.lower() in _dictionary_words() or w.lower() in NAME_PARTICLES:
+                            continue
+                        if first:
+                            surname_memory.setdefault(w, m)
+                        else:
+                            surname_memory[w] = m
             k = max(k2, k + 1)
 
         # dominant state for fallbacks
@@ -812,6 +846,30 @@ class ActorResolver:
             if counts[top] >= 2 and counts[top] / sum(counts.values()) >= 0.4:
                 dominant = top
         for m in pending_fallback:
+            if m.entity.code is None and m.person:
+                # "Jenderal John Nicholson, komandan senior AS di Afghanistan": the appositive's state
+                end = m.entity.end or 0
+                comma = COMMA_LEAD_RE.match(text, end)
+                role = comma and any(
+                    x.entity.start == comma.end() and x.kind in {"title", "collective"} for x in mentions
+                )
+                app = role and next(
+                    (
+                        x
+                        for x in mentions
+                        if x.entity.code
+                        and STATE_LIKE.match(x.entity.code)
+                        and x.entity.code != "UNK"
+                        and end < (x.entity.start or 0) <= end + 40
+                        and APPOSITIVE_RE.match(text[end : x.entity.start])
+                    ),
+                    None,
+                )
+                if app:
+                    m.entity.code = app.entity.code
+            if m.entity.code is None and PLURAL_OWNER_RE.search(m.entity.text):
+                m.entity.code = "UNK"  # "menteri luar negeri dari negara-negara (tersebut)": several states
+                m.entity.name = None
             if m.entity.code is None:
                 if m.kind == "title" or m.entity.sector in INSTITUTIONAL:
                     m.entity.code = dominant or "UNK"
@@ -826,6 +884,14 @@ class ActorResolver:
                 src = surname_memory.get(t.text)
                 if src is None or idx in covered or any(s <= t.start < e for s, e in spans):
                     continue
+                nxt = toks[idx + 1] if idx + 1 < len(toks) else None
+                if (
+                    nxt is not None
+                    and nxt.text[:1].isupper()
+                    and SPACE_GAP_RE.match(text[t.end : nxt.start])
+                    and nxt.text != src.entity.text.split()[-1]
+                ):
+                    continue  # "Han Dong Hoon": the start of another full name, not "Han" (Duck Soo)
                 e0 = src.entity
                 ent = Entity(t.text, "PER", t.start, t.end, e0.code, e0.sector, e0.name, None)
                 mentions.append(

@@ -201,6 +201,7 @@ class Mention:
     ent: Entity
     t0: int  # first token index (sentence-local)
     t1: int  # one past the last token
+    compound: bool = False  # one side of a hyphen compound ("aliansi Korsel-AS"): a modifier, never a subject
 
 
 @dataclass
@@ -533,6 +534,8 @@ class SentenceCoder:
                 free = None
                 for j in members:  # the group from its first free member on ("di tangan Rusia, pasukan X")
                     m = self.ms[j]
+                    if m.compound:
+                        continue
                     preps = PREPS - {"dengan"} if allow_genitive else PREPS
                     if self._preceded_by(m, preps, reach=2 if allow_genitive else 1):
                         continue
@@ -933,6 +936,13 @@ class SentenceCoder:
             if r.code not in {a.code for a in actor}
             or (r.code != "UNK" and (r.code, r.sector) not in asec and {a.sector for a in actor} & NONSTATE)
             or _person_target(r, actor, e.type)
+            # a state's forces attacking or detaining its own civilians ("pengungsi Rohingya diserang oleh
+            # pasukan Myanmar"): the civilians are the target
+            or (
+                r.sector == "CVL"
+                and e.type in ("ASSAULT", "COERCE")
+                and not {a.sector for a in actor} & NONSTATE
+            )
         ]
         fact, why = self._factuality(ti, tn, e.type)
         if (
@@ -1012,6 +1022,11 @@ def _person_target(r: Entity, actor: list[Entity], typ: str) -> bool:
 def _mentions_in(ents: list[Entity], toks: list[Tok]) -> list[Mention]:
     out = []
     for e in ents:
+        # a part of a hyphen compound ("aliansi Korsel-AS") lies inside one token: that token
+        inner = next((t.i for t in toks if t.start <= e.start and e.end <= t.end and "-" in t.text), None)
+        if inner is not None:
+            out.append(Mention(e, inner, inner + 1, compound=True))
+            continue
         t0 = next((t.i for t in toks if t.start >= e.start), None)
         if t0 is None:
             continue
@@ -1094,8 +1109,10 @@ def _anaphors(text: str, sents: list[tuple[int, int]], ents: list[Entity], lex: 
                 continue
             a, b = toks[i].start, toks[i + len(rule["seq"]) - 1].end
             i += len(rule["seq"])
-            if any(x.start < b and a < x.end for x in ents):
-                continue  # the resolver already coded this phrase
+            if any(x.start < b and a < x.end and x.code != "UNK" for x in ents):
+                # the resolver already coded this phrase (an uncoded "menteri ... dari negara-negara" is
+                # resolved here instead)
+                continue
             refs = _antecedents(rule, a, si, sents, ents, text)
             for r in refs:
                 sector = r.sector if r.sector and r.label != "LOC" and rule["to"] == "bloc" else "GOV"
@@ -1176,7 +1193,9 @@ def code_article(article: Article, doc=None) -> tuple[list[Entity], list[Event],
     places = resources.places(doc, text)
     sents = sentences(text)
     units = [u for u in _units(text, sents, ents, lex) if not is_furniture(text[u[0] : u[1]])]
-    mentions = sorted(ents + _anaphors(text, units, ents, lex), key=lambda e: e.start)
+    anaph = _anaphors(text, units, ents, lex)
+    ents = [e for e in ents if e.code != "UNK" or not any(x.start < e.end and e.start < x.end for x in anaph)]
+    mentions = sorted(ents + anaph, key=lambda e: e.start)
     spacy_at = {t.idx: t for t in doc} if doc is not None and DEP_MODE else {}
     quotes = find_quotes(article, ents, sents)
     counts = Counter(e.code for e in ents)

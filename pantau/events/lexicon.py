@@ -191,6 +191,12 @@ def load(path: str | None = None) -> Lexicon:
         for w in d.get("words") or []:
             first = w.split()[0]
             add(w, e, "nominal" if first.startswith(e.key.split()[0]) else _voice_of(first))
+    # "dukunganya" is a common misspelling of "dukungannya": its clitic-stripped norm "dukunga" is the
+    # noun less its final n, never an Indonesian word of its own
+    for (seq, hit) in [sh for b in list(index.values()) for sh in b]:
+        if len(seq) == 1 and hit.voice == "nominal" and seq[0].endswith("an") and len(seq[0]) >= 7:
+            if seq[0][:-1] not in index:
+                index[seq[0][:-1]] = [((seq[0][:-1],), Hit(hit.entry, 1, "nominal"))]
     for bucket in index.values():  # longest first, then priority
         bucket.sort(key=lambda sh: (-len(sh[0]), -sh[1].entry.prio))
     fact = {k: {w.lower() for w in v} for k, v in (data.get("factuality") or {}).items()}

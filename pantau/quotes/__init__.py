@@ -67,6 +67,13 @@ PRE_CUES = (
     "mengakui",
     "bilang",
     "menilai",
+    "berujar",
+    "bertutur",
+    "berucap",
+    "mengeklaim",
+    "menyampaikan",
+    "menerangkan",
+    "memaparkan",
 )
 PRONOUN = {"nya", "dia", "ia", "mereka", "beliau"}
 WORD = re.compile(r"\w+(?:[-']\w+)*")

@@ -20,6 +20,7 @@ test: install
 	$(PY) -m pytest -q
 
 models: install
+	$(PY) -m pip install -q -e '.[train]'
 	$(PY) scripts/train_nlp.py --shared $(SHARED)
 
 bench: install

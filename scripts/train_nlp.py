@@ -6,8 +6,8 @@ Why a script and not a notebook: the shipped model must be rebuilt by one reprod
 
 Stages (all by default):
   prepare   CoNLL-U and NER files -> spaCy DocBin files in the work dir (labels mapped to PER/ORG/LOC)
-  vectors   with --vectors: floret word vectors from corpus text -> spaCy static vectors
-            (skipped when floret is not installed)
+  vectors   floret word vectors from corpus text -> spaCy static vectors (off with --no-vectors;
+            skipped when floret is not installed)
   parser    tok2vec + morphologizer (UPOS) + parser trained on GSD-2.1 train + CSUI train
   ner       tok2vec + ner trained on the pooled NER training sets
   gazetteer DBpedia name lists -> pantau/nlp/models/gazetteer.tsv.gz (NER label correction)
@@ -304,12 +304,15 @@ def train_vectors(shared: Path, work: Path, dim: int = 100, rows: int = 50_000) 
             for doc in nlp.tokenizer.pipe(corpus_sentences(shared), batch_size=1000):
                 fh.write(" ".join(t.text.lower() for t in doc) + "\n")
         tmp.rename(txt)
-    model = floret.train_unsupervised(
-        str(txt), model="cbow", mode="floret", hashCount=2, bucket=rows, minn=3, maxn=5,
-        minCount=3, dim=dim, epoch=5, thread=1,  # one thread: deterministic
-    )
     vec_txt = work / "vectors.floret"
-    model.save_floret_vectors(str(vec_txt))
+    if not vec_txt.exists():  # the floret run (~20 min on one thread) is reused when present
+        model = floret.train_unsupervised(
+            str(txt), model="cbow", mode="floret", hashCount=2, bucket=rows, minn=3, maxn=5,
+            minCount=3, dim=dim, epoch=5, thread=1,  # one thread: deterministic
+        )
+        tmp_vec = vec_txt.with_suffix(".tmp")
+        model.save_floret_vectors(str(tmp_vec))
+        tmp_vec.rename(vec_txt)
     from spacy.training.initialize import convert_vectors
 
     vnlp = spacy.blank("id")
@@ -426,22 +429,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="intermediate files (default training/)")
     ap.add_argument("--out", type=Path, default=None, help="model dir (default pantau/nlp/models/id_pantau)")
     ap.add_argument("--stages", default="prepare,gazetteer,vectors,parser,ner,assemble")
-    ap.add_argument("--vectors", action="store_true",
-                    help="train floret vectors on the corpus and use them as static vectors (slow; the "
-                    "shipped model does not use them)")
-    ap.add_argument("--no-vectors", action="store_true", help=argparse.SUPPRESS)  # old spelling
+    ap.add_argument("--vectors", action="store_true", help=argparse.SUPPRESS)  # now the default
+    ap.add_argument("--no-vectors", action="store_true",
+                    help="no floret corpus vectors (by default they are trained, ~20 min on one thread, "
+                    "and used as static vectors by both tok2vec layers, as in the shipped model)")
     ap.add_argument("--parser-steps", type=int, default=None)
     ap.add_argument("--ner-steps", type=int, default=None)
     ap.add_argument("--minutes", type=float, default=None, help="time limit per component")
     ap.add_argument("--resume-from", type=Path, default=None,
                     help="continue training from the parser/ and ner/ models of an earlier work dir")
+    ap.add_argument("--parser-config", type=Path, default=ROOT / "configs" / "parser.cfg")
+    ap.add_argument("--ner-config", type=Path, default=ROOT / "configs" / "ner.cfg")
     args = ap.parse_args(argv)
 
     random.seed(SEED)
     work = args.work or (ROOT / "training" / ("smoke" if args.smoke else "full"))
     out = args.out or (ROOT / "pantau" / "nlp" / "models" / "id_pantau")
     stages = set(args.stages.split(","))
-    pconf, nconf = ROOT / "configs" / "parser.cfg", ROOT / "configs" / "ner.cfg"
+    pconf, nconf = args.parser_config, args.ner_config
     t0 = time.time()
     if "prepare" in stages:
         print("prepare:", prepare(args.shared, work, args.smoke), flush=True)
@@ -449,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         gaz = out.parent / "gazetteer.tsv.gz"
         print("gazetteer entries:", build_gazetteer(args.shared, gaz), flush=True)
     vectors = None
-    if args.vectors and not args.smoke and not args.no_vectors:
+    if not args.smoke and not args.no_vectors:
         if "vectors" in stages:
             vectors = train_vectors(args.shared, work)
         elif (work / "vectors").exists():

@@ -92,11 +92,7 @@ SEED_ENTITIES = [  # fmt: skip
     ("004", "Sergei Lavrov", "PER"),
     ("002", "Jake Sullivan", "PER"),
     ("003", "Jake Sullivan", "PER"),
-    pytest.param(
-        "004", "Antony Blinken", "PER",
-        marks=pytest.mark.xfail(reason="model gap: 'Menteri Luar Negeri AS Antony Blinken' after 'dan' is "
-                                "missed by the CNN NER (found elsewhere in the same article as 'Blinken')"),
-    ),
+    ("004", "Antony Blinken", "PER"),  # after "dan Menteri Luar Negeri AS": found since the vectors model
     ("000", "Departemen Luar Negeri AS", "ORG"),
     ("001", "Departemen Luar Negeri AS", "ORG"),
     pytest.param(
@@ -106,8 +102,8 @@ SEED_ENTITIES = [  # fmt: skip
     ("003", "NATO", "ORG"),
     pytest.param(
         "001", "Belgorod", "LOC",
-        marks=pytest.mark.xfail(reason="model gap: unseen region name after 'wilayah' is missed (no word "
-                                "vectors; not in the DBpedia gazetteer)"),
+        marks=pytest.mark.xfail(reason="model gap: unseen region name after 'wilayah' is missed (not in "
+                                "the DBpedia gazetteer)"),
     ),
     ("004", "Jenewa", "LOC"),
     ("004", "Ukraina", "LOC"),

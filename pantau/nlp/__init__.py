@@ -15,9 +15,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy
 import spacy
+from spacy.attrs import LEMMA, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
+from spacy.vectors import Vectors
 
 from pantau.nlp import morph
 from pantau.nlp.tokenizer import customize
@@ -41,17 +44,32 @@ if not Token.has_extension("morph_analysis"):
     Token.set_extension("morph_analysis", getter=lambda tok: morph.analyse(tok.text))
 
 
+@functools.lru_cache(maxsize=200_000)
+def _lemma(text: str, pos: str) -> str:
+    """The lemma rule of pantau_root_lemmas for one (word, UPOS) pair; cached because news repeats
+    the same words, and the per-token morphology call was the slowest Python step of the pipeline."""
+    if pos == "PROPN" or not text.isalpha():
+        return text
+    if not pos or pos in _LEMMA_POS:
+        return morph.analyse(text.lower()).root  # the root is lower-case either way
+    return text.lower()
+
+
 @Language.component("pantau_root_lemmas")
 def root_lemmas(doc: Doc) -> Doc:
     """Set token.lemma_ to the morphological root, so predicates match by root ("diserang" -> "serang")."""
-    for tok in doc:
-        text = tok.text
-        if tok.pos_ == "PROPN" or not text.isalpha():
-            tok.lemma_ = text
-        elif not tok.pos_ or tok.pos_ in _LEMMA_POS:
-            tok.lemma_ = morph.analyse(text).root
-        else:
-            tok.lemma_ = text.lower()
+    if not len(doc):
+        return doc
+    strings = doc.vocab.strings
+    ids: dict[tuple[str, str], int] = {}
+    lemmas = numpy.empty(len(doc), dtype="uint64")
+    for i, tok in enumerate(doc):
+        key = (tok.text, tok.pos_)
+        h = ids.get(key)
+        if h is None:
+            h = ids[key] = strings.add(_lemma(*key))
+        lemmas[i] = h
+    doc.from_array([LEMMA], lemmas.reshape(-1, 1))  # one C call instead of a setter per token
     return doc
 
 
@@ -69,23 +87,35 @@ def sentence_starts(doc: Doc) -> Doc:
     by a closing quote) when the next word starts with a capital, digit or opening quote. The
     tokenizer keeps abbreviations ("Dr.", "Jl.", "dll.") whole, so a lone "." is a real period;
     a period after a single capital letter is an initial ("J. Biden") and does not end a sentence.
+    Token attributes are read once into lists and the result is written with one from_array call
+    (the per-token property access was a measurable share of the pipeline's time).
     """
-    for i, tok in enumerate(doc):
-        if i == 0:
-            tok.is_sent_start = True
+    n = len(doc)
+    if not n:
+        return doc
+    texts = [t.text for t in doc]
+    ws = [t.whitespace_ for t in doc]
+    space = [t.isspace() for t in texts]
+    starts = numpy.full(n, -1, dtype="int32")
+    starts[0] = 1
+    for i in range(1, n):
+        if space[i]:
+            continue  # a whitespace token never starts a sentence
+        prev = texts[i - 1]
+        if "\n" in prev or "\n" in ws[i - 1] or space[i - 1]:
+            starts[i] = 1
             continue
-        prev = doc[i - 1]
-        start = False
-        if "\n" in prev.text_with_ws or prev.is_space:
-            start = not tok.is_space
-        elif not tok.is_space and (tok.text[:1].isupper() or tok.text[:1].isdigit() or tok.text[:1] in _OPEN):
-            j = i - 1
-            if doc[j].text in _CLOSE and j > 0 and doc[j - 1].text in _FINAL and doc[j].whitespace_:
-                j -= 1
-            if doc[j].text in _FINAL and (doc[j].whitespace_ or j < i - 1):
-                before = doc[j - 1].text if j > 0 else ""
-                start = not (len(before) == 1 and before.isupper())
-        tok.is_sent_start = start
+        first = texts[i][:1]
+        if not (first.isupper() or first.isdigit() or first in _OPEN):
+            continue
+        j = i - 1
+        if texts[j] in _CLOSE and j > 0 and texts[j - 1] in _FINAL and ws[j]:
+            j -= 1
+        if texts[j] in _FINAL and (ws[j] or j < i - 1):
+            before = texts[j - 1] if j > 0 else ""
+            if not (len(before) == 1 and before.isupper()):
+                starts[i] = 1
+    doc.from_array([SENT_START], starts.reshape(-1, 1).astype("uint64"))
     return doc
 
 
@@ -135,12 +165,53 @@ def ent_fix(doc: Doc) -> Doc:
     return doc
 
 
+class _CachedFloret(Vectors):
+    """floret vectors with a per-process cache of word vectors. Why: floret averages ~50 subword
+    rows per distinct word of every batch, which cost as much as the CNN itself; news reuses
+    its vocabulary, and both tok2vec layers (parser and NER parts) ask for the same batch."""
+
+    _MAX = 100_000  # cached words (40 MB); the cache is cleared when full
+
+    def get_batch(self, keys):  # noqa: ANN001, ANN201 - spaCy signature
+        arr = numpy.ascontiguousarray(keys, dtype="uint64")
+        uniq, inverse = numpy.unique(arr, return_inverse=True)
+        with _VEC_LOCK:
+            index, blocks = self.__dict__.setdefault("_pantau_cache", ({}, []))
+            if len(index) + len(uniq) > self._MAX:
+                index.clear()
+                blocks.clear()
+            missing = [k for k in uniq.tolist() if k not in index]
+            if missing:
+                start = len(index)
+                new = super().get_batch(numpy.asarray(missing, dtype="uint64"))
+                blocks[:] = [numpy.concatenate(blocks + [numpy.asarray(new, dtype="float32")])]
+                for n, k in enumerate(missing):
+                    index[k] = start + n
+            rows = numpy.fromiter((index[k] for k in uniq.tolist()), dtype="int64", count=len(uniq))
+            table = blocks[0]
+        return numpy.ascontiguousarray(table[rows[inverse.reshape(-1)]])
+
+
+_VEC_LOCK = threading.Lock()
+
+
+def _fast_vectors(nlp: Language) -> None:
+    vec = nlp.vocab.vectors
+    if vec.mode != "floret" or not vec.shape[0] or isinstance(vec, _CachedFloret):
+        return
+    nlp.vocab.vectors = _CachedFloret(
+        strings=nlp.vocab.strings, data=vec.data, mode="floret", minn=vec.minn, maxn=vec.maxn,
+        hash_count=vec.hash_count, hash_seed=vec.hash_seed, bow=vec.bow, eow=vec.eow, attr=vec.attr,
+    )
+
+
 def _build(path: Path | None) -> Language:
     if path is None:
         nlp = customize(spacy.blank("id"))
         nlp.add_pipe("pantau_sentences")
     else:
         nlp = spacy.load(path)
+        _fast_vectors(nlp)
         # the tokenizer rules were serialised with the model by scripts/train_nlp.py (customize())
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("pantau_sentences", before="parser")

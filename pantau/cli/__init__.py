@@ -11,16 +11,5 @@ def main() -> None:
     """Pantau: who did what to whom in Indonesian news, and is it escalating?"""
 
 
-def _register() -> None:
-    # Imported for their side effect of adding commands to ``main``.
-    import importlib
-
-    for name in ("core", "nlp", "actors", "events", "stories", "serve"):
-        try:
-            importlib.import_module(f"pantau.cli.{name}")
-        except ModuleNotFoundError as exc:  # a stage not built yet
-            if exc.name != f"pantau.cli.{name}":
-                raise
-
-
-_register()
+# Imported last, for their side effect of adding their commands to ``main``.
+from pantau.cli import actors, core, events, nlp, serve, stories  # noqa: E402, F401

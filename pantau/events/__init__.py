@@ -10,9 +10,11 @@ from pantau.records import Article, Entity, Event, Quote
 
 def analyse(article: Article, doc=None) -> tuple[list[Entity], list[Event], list[Quote]]:
     """Actor mentions, coded events (with evidence and trace) and quotes of one article."""
+    from pantau.events import learned
     from pantau.events.coder import code_article
 
-    return code_article(article, doc)
+    entities, events, quotes = code_article(article, doc)
+    return entities, learned.apply(events, article), quotes  # a no-op unless a filter model is shipped
 
 
 __all__ = ["analyse"]

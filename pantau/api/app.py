@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -923,9 +923,16 @@ def create_app(db_path: str | Path | None = None, token: str | None = None) -> F
     pages_dir = Path(str(web.joinpath("templates")))
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
 
+    # Each page file holds only its <main> content; the shared frame (head, scripts, header) is
+    # _layout.html, so a page is assembled once at start-up.
+    layout = (pages_dir / "_layout.html").read_text(encoding="utf-8").split("\n", 1)[1]
+
     def _page(name: str) -> Any:
-        def handler() -> FileResponse:
-            return FileResponse(pages_dir / f"{name}.html", media_type="text/html")
+        main = (pages_dir / f"{name}.html").read_text(encoding="utf-8")
+        html = layout.replace("{page}", name).replace("{main}", main)
+
+        def handler() -> HTMLResponse:
+            return HTMLResponse(html)
 
         handler.__name__ = f"page_{name}"
         return handler

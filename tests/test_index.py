@@ -31,9 +31,12 @@ def test_dyads() -> None:
     assert dyads(["RUS"], ["UKR"]) == ["RUS-UKR"]
     assert dyads(["USA", "RUS"], []) == ["RUS-USA"]  # a meeting: both sides as actors
     assert dyads(["RUS"], ["UKR", "NATO"]) == ["NATO-RUS", "RUS-UKR"]
-    assert dyads(["RUS"], []) == []
-    assert dyads(["RUS"], ["UNK"]) == []
-    assert dyads(["ISR"], ["ISR"]) == []
+    # one known party: that party's one-code series (unilateral acts are not dropped)
+    assert dyads(["RUS"], []) == ["RUS"]
+    assert dyads(["RUS"], ["UNK"]) == ["RUS"]
+    assert dyads(["UNK"], ["UKR"]) == ["UKR"]
+    assert dyads(["ISR"], ["ISR"]) == ["ISR"]
+    assert dyads(["UNK"], ["NGO"]) == []
 
 
 def test_index_arithmetic() -> None:

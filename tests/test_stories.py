@@ -282,3 +282,17 @@ def test_next_days_market_report_is_a_new_story(corpus: list[dict]) -> None:
     engine.update_articles(con)
     st = dict(con.execute("SELECT article_id, story_id FROM story_articles").fetchall())
     assert st[OIL_JAN21] != st[OIL_JAN22]
+
+
+def test_story_title_is_the_most_typical_headline() -> None:
+    from pantau.stories.cluster import central_title
+
+    titles = [
+        "Warga Gaza Antre Air Bersih di Tengah Blokade",  # a side angle came first
+        "Israel Perintahkan Militer Rebut 70 Persen Wilayah Gaza",
+        "Militer Israel Diperintahkan Rebut 70 Persen Wilayah Gaza",
+        "Netanyahu: Militer Israel Akan Kuasai Wilayah Gaza",
+    ]
+    assert central_title(titles) == titles[1]  # ties with titles[2]: the earlier one
+    assert central_title(titles[:2]) == titles[0]  # two titles: nothing to vote on, the first
+    assert central_title([]) is None

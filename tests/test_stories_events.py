@@ -130,3 +130,40 @@ def test_canonical_events_and_sources(store) -> None:  # type: ignore[no-untyped
     day = index_series(con, "RUS-UKR", "2024-11-20", "2024-11-20")
     assert day[0]["score"] == pytest.approx(-9.0 * (1 + 1.584962500721156) - 9.0)
     assert update(store)["events"] == 0  # nothing new
+
+
+def test_changed_and_deleted_articles_are_redone(store) -> None:  # type: ignore[no-untyped-def]
+    """An updated article leaves its old story and canonical events and is processed again;
+    a deleted one leaves them for good; the canonical event's other mentions stay counted."""
+    t1, t2 = _text(11), _text(12)
+    store.upsert(_result("b1", "Kompas.com", "2024-11-21", t1,
+                         [_ev("b1:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
+    store.upsert(_result("b2", "detik.com", "2024-11-21", t2,
+                         [_ev("b2:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
+    update(store)
+    con = store.con
+    assert con.execute("SELECT n_mentions, n_sources FROM canonical_events").fetchall() == [(2, 2)]
+    assert index_series(con, "RUS-UKR")[0]["score"] == pytest.approx(-18.0)
+    assert update(store)["retracted"] == 0  # nothing changed: nothing redone
+
+    # b2 is updated: the strike is now reported as Ukraine's strike on Russia in Kursk
+    store.upsert(_result("b2", "detik.com", "2024-11-21", t2 + " pembaruan",
+                         [_ev("b2:e0", "ASSAULT", ["UKR"], ["RUS"], "2024-11-20", place="Kursk")]))
+    stats = update(store)
+    assert stats["retracted"] == 1 and stats["articles"] == 1
+    rows = con.execute("SELECT actor_codes, n_mentions, n_sources FROM canonical_events ORDER BY 1"
+                       ).fetchall()
+    assert rows == [(["RUS"], 1, 1), (["UKR"], 1, 1)]
+    assert con.execute("SELECT count(*) FROM story_articles WHERE article_id = 'b2'").fetchone()[0] == 1
+    assert index_series(con, "RUS-UKR")[0]["score"] == pytest.approx(-18.0)  # two one-source strikes
+
+    # b1 is deleted: its strike and its story go; b2's stay
+    sid, n = con.execute("SELECT s.id, s.n_articles FROM story_articles sa "
+                         "JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = 'b1'").fetchone()
+    store.delete("b1")
+    assert update(store)["retracted"] == 1
+    assert con.execute("SELECT actor_codes FROM canonical_events").fetchall() == [(["UKR"],)]
+    assert index_series(con, "RUS-UKR")[0]["score"] == pytest.approx(-9.0)
+    left = con.execute("SELECT n_articles FROM stories WHERE id = ?", [sid]).fetchall()
+    assert left == ([(n - 1,)] if n > 1 else [])  # one member fewer; removed when b1 was alone
+    assert con.execute("SELECT count(*) FROM story_articles WHERE article_id = 'b1'").fetchone()[0] == 0

@@ -41,6 +41,8 @@ from pantau.api.queries import (
 MAX_PAGE = 500
 CODE_RE = r"^[A-Z][A-Z0-9]{1,5}$"
 DYAD_RE = r"^[A-Z][A-Z0-9]{1,5}-[A-Z][A-Z0-9]{1,5}$"
+# an index series: a dyad, or one code (events with one known party)
+SERIES_RE = r"^[A-Z][A-Z0-9]{1,5}(-[A-Z][A-Z0-9]{1,5})?$"
 ID_RE = r"^[^\s/?#]{1,256}$"
 
 EventType = Enum("EventType", {t: t for t in EVENT_TYPES}, type=str)  # type: ignore[misc]
@@ -661,7 +663,7 @@ def create_app(db_path: str | Path | None = None, token: str | None = None) -> F
     @app.get("/api/index", tags=["index"])
     def get_index(
         db: DB,
-        dyad: Annotated[list[str], Query(description="one or more dyads, e.g. RUS-UKR")],
+        dyad: Annotated[list[str], Query(description="one or more dyads, e.g. RUS-UKR, or codes (RUS)")],
         date_from: DateFrom = None,
         date_to: DateTo = None,
         alerts: bool = True,
@@ -674,8 +676,8 @@ def create_app(db_path: str | Path | None = None, token: str | None = None) -> F
         if len(dyad) > 10:
             raise HTTPException(422, detail="at most 10 dyads")
         for d in dyad:
-            if not re.match(DYAD_RE, d):
-                raise HTTPException(422, detail=f"bad dyad {d!r}: expected two codes like RUS-UKR")
+            if not re.match(SERIES_RE, d):
+                raise HTTPException(422, detail=f"bad dyad {d!r}: expected two codes like RUS-UKR, or one")
         # The index stores unordered pairs as sorted codes ("UKR-RUS" is "RUS-UKR").
         dyad = list(dict.fromkeys(_sorted_dyad(d) for d in dyad))
         out: dict[str, Any] = {"dyads": [], "alerts": []}

@@ -211,7 +211,7 @@ def update(con: Any) -> dict[str, Any]:
     pend = _pending(con)
     counts = [e for e in pend if e["factuality"] in set(config()["count_factuality"]) and e["type"]]
     kept = {e["id"] for e in counts}
-    skipped = [(e["id"], f"factuality:{e['factuality']}" if e["type"] else "no type")
+    skipped = [(e["id"], f"factuality:{e['factuality']}" if e["type"] else "no type", e["article_id"])
                for e in pend if e["id"] not in kept]
     res: dict[str, Any] = {"events": len(pend), "events_skipped": len(skipped), "canonical_new": 0,
                            "canonical_updated": 0, "days": set()}

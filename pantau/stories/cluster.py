@@ -139,7 +139,6 @@ class StoryAgg:
 
     id: str
     title: str | None
-    title_from_digest: bool
     first_date: date | None
     last_date: date | None
     n_articles: int = 0
@@ -147,6 +146,27 @@ class StoryAgg:
     actors: Counter = field(default_factory=Counter)
     norm2: float = 0.0
     touched: bool = False
+    titles: list[str] = field(default_factory=list)  # members' own (non-digest) titles, in order
+
+
+MAX_TITLES = 50  # the title is chosen among the most recent members' titles
+
+
+def central_title(titles: list[str]) -> str | None:
+    """The headline sharing most content words with the other members' headlines (the earliest
+    on ties): a story is named by its most typical headline, not by whichever article came first
+    (often a side angle or a teaser)."""
+    if len(titles) < 3:
+        return titles[0] if titles else None
+    sets = [set(content_words(t)) for t in titles]
+    best, best_score = 0, -1.0
+    for i, a in enumerate(sets):
+        if not a:
+            continue
+        score = sum(len(a & b) / (len(a) * len(b)) ** 0.5 for j, b in enumerate(sets) if j != i and b)
+        if score > best_score + 1e-9:
+            best, best_score = i, score
+    return titles[best]
 
 
 def story_id_for(article_id: str) -> str:
@@ -221,7 +241,7 @@ class StoryClusterer:
         for sid, title, fd, ld, n, norm2, actors, _outlets in rows:
             if sid in self.stories:
                 continue
-            agg = StoryAgg(sid, title, False, fd, ld, n or 0, norm2=norm2 or 0.0)
+            agg = StoryAgg(sid, title, fd, ld, n or 0, norm2=norm2 or 0.0)
             agg.actors = Counter(json.loads(actors) if actors else {})
             self.stories[sid] = agg
         if rows:
@@ -235,6 +255,15 @@ class StoryClusterer:
                 [ids],
             ).fetchall():
                 self.stories[sid].outlets[outlet] += cnt
+            for sid, title in con.execute(
+                """SELECT sa.story_id, a.title FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+                   WHERE sa.story_id IN (SELECT unnest(?)) AND a.title IS NOT NULL
+                   ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, a.id""",
+                [ids],
+            ).fetchall():
+                if title.strip() and not is_digest(title):
+                    agg = self.stories[sid]
+                    agg.titles = (agg.titles + [title.strip()])[-MAX_TITLES:]
             vrows = con.execute(
                 "SELECT article_id, story_id, day, idx, val FROM story_vectors "
                 "WHERE story_id IN (SELECT unnest(?)) ORDER BY day NULLS LAST, article_id",
@@ -531,7 +560,7 @@ class StoryClusterer:
                 while sid in self.stories or sid in index:  # id clash (same prefix): extend
                     n += 1
                     sid = f"{story_id_for(aid)}-{n}"
-                self.stories[sid] = StoryAgg(sid, None, False, day, day)
+                self.stories[sid] = StoryAgg(sid, None, day, day)
                 sim = 1.0
                 if k is not None:
                     index[sid] = len(active)
@@ -550,7 +579,7 @@ class StoryClusterer:
                 new_sids.append(sid)
             self.art_story[aid] = sid
             self.art_day.append((day, aid))
-            self.out_story_articles.append((sid, aid, float(sim), now))
+            self.out_story_articles.append((sid, aid, float(sim), now, art.get("content_hash")))
 
         if day is not None:
             self.day_counts[day] = self.day_counts.get(day, 0) + len(arts)
@@ -580,10 +609,12 @@ class StoryClusterer:
     def _add(
         agg: StoryAgg, art: dict[str, Any], day: date | None, outlet: str, codes: set[str] | None
     ) -> None:
-        title = art.get("title") or _first_sentence(art.get("text") or "")
-        digest = is_digest(title)
-        if title and (agg.title is None or (agg.title_from_digest and not digest)):
-            agg.title, agg.title_from_digest = title, digest
+        own = (art.get("title") or "").strip()
+        if own and not is_digest(own):
+            agg.titles = (agg.titles + [own])[-MAX_TITLES:]
+            agg.title = central_title(agg.titles)
+        elif agg.title is None:  # a digest's or an untitled article's title only until a real one comes
+            agg.title = own or _first_sentence(art.get("text") or "")
         if day is not None:
             agg.first_date = day if agg.first_date is None else min(agg.first_date, day)
             agg.last_date = day if agg.last_date is None else max(agg.last_date, day)

@@ -1,6 +1,7 @@
 """``update(store)``: bring the stories layer up to date, incrementally.
 
-Order of work: articles not yet processed, in publication order (day by day; undated last):
+Order of work: articles changed or deleted since they were processed are taken out
+(``retract``); articles not yet processed, in publication order (day by day; undated last):
 near-duplicates -> story clustering; then events not yet processed -> canonical events; then the
 escalation index rows of the days that changed; then the alerts of the dyads that changed.
 Nothing already assigned is recomputed: the state needed to continue is read from the DB.
@@ -17,19 +18,20 @@ from pantau.stories import db
 from pantau.stories.cluster import StoryClusterer, story_rows
 from pantau.stories.common import connection, ensure_schema, strip_furniture, words
 from pantau.stories.dedup import Deduplicator
+from pantau.stories.retract import retract
 
 _FAR = date(9999, 12, 31)
 
 
 def _fetch(con: Any, ids: list[str]) -> list[dict[str, Any]]:
     rows = con.execute(
-        """SELECT id, title, text, outlet, published, published_date FROM articles
+        """SELECT id, title, text, outlet, published, published_date, content_hash FROM articles
            WHERE id IN (SELECT unnest(?))""",
         [ids],
     ).fetchall()
     by_id = {
         r[0]: {"id": r[0], "title": r[1], "text": r[2], "outlet": r[3], "published": r[4],
-               "published_date": r[5], "attributions": []}
+               "published_date": r[5], "content_hash": r[6], "attributions": []}
         for r in rows
     }
     for aid, outlet in con.execute(
@@ -190,10 +192,13 @@ def update(store: Any, **kw: Any) -> dict[str, Any]:
 
     con = connection(store)
     t0 = time.perf_counter()
+    ensure_schema(con)
+    gone = retract(con)  # changed or deleted articles are taken out first, then come back as new
     stats: dict[str, Any] = dict(update_articles(store, **kw))
+    stats["retracted"] = gone["articles"]
     ev = canonical.update(con)
     stats.update({k: v for k, v in ev.items() if k != "days"})
-    changed = index.update(con, ev["days"])
+    changed = index.update(con, ev["days"] | gone["days"])
     stats["index_rows"] = changed["rows"]
     stats["alerts"] = alerting.update(con, changed["dyads"])
     stats["seconds"] = round(time.perf_counter() - t0, 2)

@@ -30,11 +30,17 @@ def normalise_dyad(dyad: str) -> str:
 
 def dyads(actors: list[str] | set[str], recipients: list[str] | set[str]) -> list[str]:
     """Unordered code pairs of an event: actor x recipient, or the actors among themselves
-    (a meeting or agreement has both sides as actors and no recipient)."""
+    (a meeting or agreement has both sides as actors and no recipient).
+
+    An event with one known party only ("Rusia menguji rudal", a strike on Ukraine by an unnamed
+    attacker, a state acting on itself) counts on that party's one-code series ("RUS"): it is
+    still a signal about that actor, and dropping it would hide unilateral escalation."""
     skip = set(config()["dyad_exclude"])
     a = sorted({c for c in actors or [] if c and c not in skip})
     r = sorted({c for c in recipients or [] if c and c not in skip})
     pairs = {tuple(sorted((x, y))) for x in a for y in r if x != y} if r else set(combinations(a, 2))
+    if not pairs:
+        return sorted(set(a) | set(r))
     return sorted("-".join(p) for p in pairs)
 
 

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS story_articles (
     story_id   VARCHAR,
     article_id VARCHAR PRIMARY KEY,
     similarity DOUBLE,
-    added_at   TIMESTAMP
+    added_at   TIMESTAMP,
+    content_hash VARCHAR            -- the article's hash when clustered: a changed article is redone
 );
 
 CREATE TABLE IF NOT EXISTS canonical_events (
@@ -111,5 +112,10 @@ CREATE TABLE IF NOT EXISTS story_meta (
 
 CREATE TABLE IF NOT EXISTS story_skipped_events (
     event_id VARCHAR PRIMARY KEY,
-    reason   VARCHAR
+    reason   VARCHAR,
+    article_id VARCHAR
 );
+
+-- Columns added after the first release (databases created before them get them here).
+ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS content_hash VARCHAR;
+ALTER TABLE story_skipped_events ADD COLUMN IF NOT EXISTS article_id VARCHAR;

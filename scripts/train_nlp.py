@@ -38,7 +38,6 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 
 import spacy  # noqa: E402
 from spacy.tokens import Doc, DocBin  # noqa: E402
-from spacy.training import biluo_tags_to_spans, iob_to_biluo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -464,6 +463,14 @@ def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vect
     from thinc.api import Config
 
     out = work / name
+    if init_tok2vec is not None and resume is None:
+        # spaCy loads init_tok2vec only into the component named by a filled [pretraining] section
+        from spacy.cli.init_config import fill_config
+
+        full = work / f"{name}_pretrain.cfg"
+        if not full.exists():
+            fill_config(full, cfg, pretraining=True, silent=True)
+        cfg = full
     if resume is not None:
         config = Config().from_disk(cfg, interpolate=False)
         prev = spacy.load(resume)

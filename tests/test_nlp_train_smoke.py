@@ -31,3 +31,48 @@ def test_smoke_training(tmp_path: Path) -> None:
     assert "20/11/2024" in [t.text for t in doc]  # the news tokenizer was saved with the model
     assert all(t.pos_ for t in doc) and all(t.dep_ for t in doc)
     assert not list(out.parent.glob(".tmp-*"))  # written atomically, no leftovers
+
+
+def _train_module():  # noqa: ANN202
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_nlp", ROOT / "scripts" / "train_nlp.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_csui_is_relabelled_the_gsd_21_way() -> None:
+    t = _train_module()
+    # "Pemerintah akan membangun rumah sakit Jakarta" in CSUI style: aux, caseless nmod, flat:name
+    sent = [
+        {"form": "Pemerintah", "upos": "NOUN", "head": 3, "dep": "nsubj", "misc": "_"},
+        {"form": "akan", "upos": "AUX", "head": 3, "dep": "aux", "misc": "_"},
+        {"form": "membangun", "upos": "VERB", "head": 0, "dep": "root", "misc": "_"},
+        {"form": "rumah", "upos": "NOUN", "head": 3, "dep": "obj", "misc": "_"},
+        {"form": "sakit", "upos": "NOUN", "head": 4, "dep": "nmod", "misc": "_"},
+        {"form": "di", "upos": "ADP", "head": 7, "dep": "case", "misc": "_"},
+        {"form": "Jakarta", "upos": "PROPN", "head": 4, "dep": "nmod", "misc": "_"},
+        {"form": "Utara", "upos": "PROPN", "head": 7, "dep": "flat:name", "misc": "_"},
+        {"form": "dibangun", "upos": "VERB", "head": 3, "dep": "nsubj:pass", "misc": "_"},
+    ]
+    got = t.harmonise_csui(sent)
+    assert [(w["dep"], w["upos"]) for w in got] == [
+        ("nsubj", "NOUN"), ("advmod", "ADV"), ("root", "VERB"), ("obj", "NOUN"),
+        ("compound", "NOUN"),  # caseless noun modifier: compound in GSD 2.1
+        ("case", "ADP"), ("nmod", "PROPN"),  # with a case marker it stays nmod
+        ("flat", "PROPN"), ("nsubj:pass", "VERB"),  # GSD's own subtype is kept
+    ]
+    assert sent[1]["dep"] == "aux"  # the input is not changed
+
+
+def test_untagged_country_names_become_missing_not_outside() -> None:
+    import spacy
+
+    t = _train_module()
+    vocab = spacy.blank("id").vocab
+    unsure = {("AS",), ("Amerika", "Serikat")}
+    words = ["Presiden", "AS", "tiba", "di", "Amerika", "Serikat", "dan", "Israel"]
+    doc = t.ner_doc(vocab, words, ["O", "O", "O", "O", "B-LOC", "I-LOC", "O", "O"], unsure)
+    assert [tok.ent_iob_ for tok in doc] == ["O", "", "O", "O", "B", "I", "O", "O"]
+    assert [(e.text, e.label_) for e in doc.ents] == [("Amerika Serikat", "LOC")]

@@ -551,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="intermediate files (default training/)")
     ap.add_argument("--out", type=Path, default=None, help="model dir (default pantau/nlp/models/id_pantau)")
     ap.add_argument("--stages", default="prepare,gazetteer,vectors,pretrain,parser,ner,assemble")
-    ap.add_argument("--pretrain-epochs", default="1,2",
+    ap.add_argument("--pretrain-epochs", default="2,2",
                     help="epochs of tok2vec pretraining for the parser and NER parts (0: none)")
     ap.add_argument("--vectors", action="store_true", help=argparse.SUPPRESS)  # now the default
     ap.add_argument("--no-vectors", action="store_true",

@@ -90,20 +90,22 @@ def test_sentence_boundaries_in_seed_paragraphs(prefix: str) -> None:
 SEED_ENTITIES = [  # fmt: skip
     ("000", "Sergei Lavrov", "PER"),
     ("004", "Sergei Lavrov", "PER"),
-    ("002", "Jake Sullivan", "PER"),
+    pytest.param(
+        "002", "Jake Sullivan", "PER",
+        marks=pytest.mark.xfail(reason="model gap since the pretrained model: the whole title + name "
+                                "'Penasihat Keamanan Nasional AS Jake Sullivan' is one ORG here (in 003 the "
+                                "same phrase gives Jake Sullivan PER)"),
+    ),
     ("003", "Jake Sullivan", "PER"),
     ("004", "Antony Blinken", "PER"),  # after "dan Menteri Luar Negeri AS": found since the vectors model
     ("000", "Departemen Luar Negeri AS", "ORG"),
     ("001", "Departemen Luar Negeri AS", "ORG"),
-    pytest.param(
-        "003", "Kelompok Perencanaan Nuklir NATO", "ORG",
-        marks=pytest.mark.xfail(reason="model gap: long descriptive ORG names; only 'NATO' is found"),
-    ),
+    ("003", "Kelompok Perencanaan Nuklir NATO", "ORG"),  # found since the pretrained model
     ("003", "NATO", "ORG"),
     pytest.param(
         "001", "Belgorod", "LOC",
-        marks=pytest.mark.xfail(reason="model gap: unseen region name after 'wilayah' is missed (not in "
-                                "the DBpedia gazetteer)"),
+        marks=pytest.mark.xfail(reason="model gap: the region is found with the next word, 'Belgorod Rusia' "
+                                "(not in the DBpedia gazetteer)"),
     ),
     ("004", "Jenewa", "LOC"),
     ("004", "Ukraina", "LOC"),

@@ -121,6 +121,18 @@ def test_alerts_end_to_end(con) -> None:  # type: ignore[no-untyped-def]
     assert alerts(con) == before
 
 
+def test_one_party_series_alert_names_its_events(con) -> None:  # type: ignore[no-untyped-def]
+    """Missile tests by one state with no target: the PRK series alerts and lists those events."""
+    tests = [_ce(f"t{i}", "MOBILIZE", ["PRK"], [], D0 + timedelta(days=40 + i), n_sources=2)
+             for i in range(4)]
+    _store_events(con, tests)
+    changed = index.update(con, {e["day"] for e in tests})
+    assert set(changed["dyads"]) == {"PRK"}
+    alerting.update(con, changed["dyads"])
+    got = alerts(con, "PRK")
+    assert got and got[0]["event_ids"] and set(got[0]["event_ids"]) <= {e["id"] for e in tests}
+
+
 def test_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from pantau.cli import main
 

@@ -92,6 +92,7 @@ def _series(con: Any, dyad: str, lo: date) -> tuple[list[date], np.ndarray]:
 
 def _culprits(con: Any, dyad: str, lo: date, hi: date, channel: str, limit: int) -> list[str]:
     a, _, b = dyad.partition("-")
+    b = b or a  # a one-code series (events with one known party)
     rows = con.execute(
         """SELECT id, actor_codes, recipient_codes, intensity, n_sources, cbrn FROM canonical_events
            WHERE day BETWEEN ? AND ? AND (list_contains(actor_codes, ?) OR list_contains(recipient_codes, ?))

@@ -271,7 +271,9 @@ def test_actors_network(client: Any) -> None:
 
 def test_index_and_alerts(client: Any) -> None:
     dyads = get(client, "/api/index/dyads")["items"]
-    assert dyads
+    assert dyads and all("-" in d["dyad"] for d in dyads)  # pairs: the overview links them to events
+    every = get(client, "/api/index/dyads", one_party="true", limit=500)["items"]
+    assert {d["dyad"] for d in dyads} <= {d["dyad"] for d in every}
     d = dyads[0]["dyad"]
     idx = get(client, "/api/index", dyad=d)
     one = idx["dyads"][0]

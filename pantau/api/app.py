@@ -647,15 +647,21 @@ def create_app(db_path: str | Path | None = None, token: str | None = None) -> F
     INDEX_COLUMNS = ("dyad", "day", "score", "conflict", "cooperation", "cbrn", "n_events")
 
     @app.get("/api/index/dyads", tags=["index"])
-    def index_dyads(db: DB, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> dict[str, Any]:
-        """Dyads present in the escalation index, busiest first (for the overview's picker)."""
+    def index_dyads(
+        db: DB,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        one_party: Annotated[bool, Query(description="also one-code series (one known party)")] = False,
+    ) -> dict[str, Any]:
+        """Dyads present in the escalation index, busiest first (for the overview's picker, whose
+        points link to the events of a dyad: one-code series only when asked for)."""
         if not db.has("escalation_index", "dyad", "day"):
             return {"items": []}
         cnt = "sum(n_events)" if db.has("escalation_index", "n_events") else "count(*)"
+        where = "" if one_party else "WHERE contains(dyad, '-')"
         with db.cursor() as cur:
             cur.execute(
                 f"SELECT dyad, {cnt}::BIGINT AS n_events, min(day) AS first_day, max(day) AS last_day "
-                "FROM escalation_index GROUP BY dyad ORDER BY n_events DESC, dyad LIMIT ?",
+                f"FROM escalation_index {where} GROUP BY dyad ORDER BY n_events DESC, dyad LIMIT ?",
                 [limit],
             )
             return {"items": rows_as_dicts(cur)}

@@ -570,7 +570,7 @@ class StoryClusterer:
                     lastd.append(day)
                     day_lab[k] = index[sid]
             agg = self.stories[sid]
-            self._add(agg, art, day, source_outlet.get(aid) or art.get("outlet") or "", actors.get(aid))
+            add_member(agg, art, day, source_outlet.get(aid) or art.get("outlet") or "", actors.get(aid))
             if sid in index:
                 j = index[sid]
                 lastd[j] = agg.last_date
@@ -605,31 +605,32 @@ class StoryClusterer:
         floor = max(1.0, 0.3 * agg.n_articles)
         return {c for c, n in agg.actors.items() if n >= floor}
 
-    @staticmethod
-    def _add(
-        agg: StoryAgg, art: dict[str, Any], day: date | None, outlet: str, codes: set[str] | None
-    ) -> None:
-        own = (art.get("title") or "").strip()
-        if own and not is_digest(own):
-            agg.titles = (agg.titles + [own])[-MAX_TITLES:]
-            agg.title = central_title(agg.titles)
-        elif agg.title is None:  # a digest's or an untitled article's title only until a real one comes
-            agg.title = own or _first_sentence(art.get("text") or "")
-        if day is not None:
-            agg.first_date = day if agg.first_date is None else min(agg.first_date, day)
-            agg.last_date = day if agg.last_date is None else max(agg.last_date, day)
-        agg.n_articles += 1
-        if outlet:
-            agg.outlets[outlet] += 1
-        for c in codes or ():
-            agg.actors[c] += 1
-        agg.touched = True
-
     # ----- output --------------------------------------------------------------------------
     def meta_rows(self) -> list[tuple[str, bytes]]:
         meta = {"n_docs": self.n_docs, "day": self.df_day.isoformat() if self.df_day else None,
                 "layout": _LAYOUT}
         return [("df", self.df.astype("<f4").tobytes()), ("meta", json.dumps(meta).encode())]
+
+
+def add_member(
+    agg: StoryAgg, art: dict[str, Any], day: date | None, outlet: str, codes: set[str] | None
+) -> None:
+    """Count one member article into a story: title, dates, articles, independent outlet, actors."""
+    own = (art.get("title") or "").strip()
+    if own and not is_digest(own):
+        agg.titles = (agg.titles + [own])[-MAX_TITLES:]
+        agg.title = central_title(agg.titles)
+    elif agg.title is None:  # a digest's or an untitled article's title only until a real one comes
+        agg.title = own or _first_sentence(art.get("text") or "")
+    if day is not None:
+        agg.first_date = day if agg.first_date is None else min(agg.first_date, day)
+        agg.last_date = day if agg.last_date is None else max(agg.last_date, day)
+    agg.n_articles += 1
+    if outlet:
+        agg.outlets[outlet] += 1
+    for c in codes or ():
+        agg.actors[c] += 1
+    agg.touched = True
 
 
 def _cols(x: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from pantau.stories import db
-from pantau.stories.cluster import MAX_TITLES, StoryAgg, central_title, story_rows
-from pantau.stories.common import config, is_digest
+from pantau.stories.cluster import StoryAgg, add_member, story_rows
+from pantau.stories.common import config
 
 
 def stale_articles(con: Any) -> list[str]:
@@ -69,25 +69,16 @@ def _recompute_stories(con: Any, story_ids: list[str]) -> None:
         return
     aggs: dict[str, StoryAgg] = {}
     members = con.execute(
-        """SELECT sa.story_id, a.id, a.title, a.published_date, COALESCE(o.outlet, a.outlet)
+        """SELECT sa.story_id, a.title, a.text, a.published_date, COALESCE(o.outlet, a.outlet)
            FROM story_articles sa JOIN articles a ON a.id = sa.article_id
            LEFT JOIN duplicates d ON d.article_id = a.id LEFT JOIN articles o ON o.id = d.original_id
            WHERE sa.story_id IN (SELECT unnest(?))
            ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, a.id""",
         [story_ids],
     ).fetchall()
-    for sid, _aid, title, day, outlet in members:
+    for sid, title, text, day, outlet in members:  # in clustering order, as update() added them
         agg = aggs.setdefault(sid, StoryAgg(sid, None, None, None))
-        agg.n_articles += 1
-        if outlet:
-            agg.outlets[outlet] += 1
-        if day is not None:
-            agg.first_date = day if agg.first_date is None else min(agg.first_date, day)
-            agg.last_date = day if agg.last_date is None else max(agg.last_date, day)
-        if title and title.strip() and not is_digest(title):
-            agg.titles.append(title.strip())
-        elif agg.title is None:
-            agg.title = title
+        add_member(agg, {"title": title, "text": text}, day, outlet or "", None)
     skip = tuple(config()["dyad_exclude"])
     for sid, code, n in con.execute(
         """SELECT sa.story_id, e.code, count(DISTINCT e.article_id) FROM story_articles sa
@@ -101,8 +92,6 @@ def _recompute_stories(con: Any, story_ids: list[str]) -> None:
         "SELECT story_id, norm2 FROM story_state WHERE story_id IN (SELECT unnest(?))", [story_ids]
     ).fetchall())
     for agg in aggs.values():
-        agg.titles = agg.titles[-MAX_TITLES:]
-        agg.title = central_title(agg.titles) or agg.title
         agg.norm2 = old_norm.get(agg.id) or 0.0
     gone = [s for s in story_ids if s not in aggs]
     con.execute("DELETE FROM stories WHERE id IN (SELECT unnest(?))", [gone])

@@ -428,21 +428,29 @@ def write_raw_text(shared: Path, work: Path) -> Path:
     return out
 
 
+def _pretraining_config(cfg: Path, work: Path, name: str) -> Path:
+    """The part's config with spaCy's default [pretraining] section filled in (written once)."""
+    from spacy.cli.init_config import fill_config
+
+    full = work / f"{name}_pretrain.cfg"
+    if not full.exists():
+        fill_config(full, cfg, pretraining=True, silent=True)
+    return full
+
+
 def pretrain_tok2vec(cfg: Path, work: Path, name: str, raw: Path, vectors: Path | None, epochs: int) -> Path:
     """Pretrain one part's tok2vec on raw corpus text; returns the last epoch's weights file.
 
     Why: the treebank and NER sets are small (5k and 6k sentences); pretraining the CNN on 3.4M
     words of Indonesian news teaches it word shapes and contexts the labelled data lacks (the
     approach of spaCy's `pretrain`, after ELMo-style language-model pretraining)."""
-    from spacy.cli.init_config import fill_config
     from spacy.training.pretrain import pretrain
 
     out = work / f"pretrain_{name}"
     last = out / f"model{epochs - 1}.bin"
     if last.exists():
         return last
-    full = work / f"{name}_pretrain.cfg"
-    fill_config(full, cfg, pretraining=True, silent=True)
+    full = _pretraining_config(cfg, work, name)
     overrides: dict[str, object] = {"paths.raw_text": str(raw), "pretraining.max_epochs": epochs,
                                     "system.seed": SEED}
     if vectors is not None:
@@ -465,12 +473,7 @@ def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vect
     out = work / name
     if init_tok2vec is not None and resume is None:
         # spaCy loads init_tok2vec only into the component named by a filled [pretraining] section
-        from spacy.cli.init_config import fill_config
-
-        full = work / f"{name}_pretrain.cfg"
-        if not full.exists():
-            fill_config(full, cfg, pretraining=True, silent=True)
-        cfg = full
+        cfg = _pretraining_config(cfg, work, name)
     if resume is not None:
         config = Config().from_disk(cfg, interpolate=False)
         prev = spacy.load(resume)
@@ -593,18 +596,14 @@ def main(argv: list[str] | None = None) -> int:
                 init[part] = pretrain_tok2vec(conf, work, part, raw, vectors, epochs[part])
             elif epochs[part] > 0 and last.exists():
                 init[part] = last
-    psteps = 10 if args.smoke else args.parser_steps
-    nsteps = 10 if args.smoke else args.ner_steps
-    if "parser" in stages:
+    parts = (("parser", pconf, "ud", args.parser_steps), ("ner", nconf, "ner", args.ner_steps))
+    for part, conf, data_prefix, steps in parts:
+        if part not in stages:
+            continue
         try:
-            train_component(pconf, work, "parser", "ud_train", "ud_dev", vectors, psteps, args.minutes,
-                            _best(args.resume_from / "parser") if args.resume_from else None, init["parser"])
-        except _Stop as exc:
-            print(exc, flush=True)
-    if "ner" in stages:
-        try:
-            train_component(nconf, work, "ner", "ner_train", "ner_dev", vectors, nsteps, args.minutes,
-                            _best(args.resume_from / "ner") if args.resume_from else None, init["ner"])
+            train_component(conf, work, part, f"{data_prefix}_train", f"{data_prefix}_dev", vectors,
+                            10 if args.smoke else steps, args.minutes,
+                            _best(args.resume_from / part) if args.resume_from else None, init[part])
         except _Stop as exc:
             print(exc, flush=True)
     if "assemble" in stages:

@@ -13,6 +13,19 @@ from typing import Any, Literal
 Factuality = Literal["asserted", "future", "hypothetical", "negated"]
 Precision = Literal["day", "week", "month", "year"]
 
+# PLOVER's four quads (EVENTS.md): 1 verbal and 2 material cooperation, 3 verbal and 4 material conflict.
+QUADS: dict[int, tuple[str, ...]] = {
+    1: ("AGREE", "CONSULT", "SUPPORT", "CONCEDE"),
+    2: ("COOPERATE", "AID", "RETREAT"),
+    3: ("REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"),
+    4: ("PROTEST", "MOBILIZE", "COERCE", "ASSAULT"),
+}
+QUAD_NAMES: dict[int, str] = {
+    1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict",
+}
+EVENT_TYPES: tuple[str, ...] = tuple(t for types in QUADS.values() for t in types)
+QUAD_OF: dict[str, int] = {t: q for q, types in QUADS.items() for t in types}
+
 
 @dataclass
 class RawRecord:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
 import sampledb  # noqa: E402
 
 from pantau.api import create_app  # noqa: E402
-from pantau.api.queries import QUADS  # noqa: E402
+from pantau.records import QUADS  # noqa: E402
 
 TOKEN = "s3cret-token"
 

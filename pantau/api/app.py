@@ -1,7 +1,7 @@
 """The analysts' REST API and dashboard (one FastAPI app).
 
 Read endpoints take a cursor of the process-wide DuckDB connection and run the
-constant SQL of :mod:`pantau.api.queries` with bound parameters. Tables that a
+constant SQL of :mod:`pantau.store.filters` with bound parameters. Tables that a
 later stage has not produced yet (stories, escalation index, alerts) read as
 empty rather than failing. ``POST /api/ingest`` runs the pipeline and upserts;
 it is enabled only when a bearer token is configured.
@@ -28,17 +28,14 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pantau.api.db import Database, rows_as_dicts
-from pantau.api.queries import (
-    EVENT_LIST_COLUMNS,
-    EVENT_TYPES,
-    QUAD_CASE,
-    QUAD_OF,
-    Where,
-    event_filters,
-    like_pattern,
-)
+from pantau.records import EVENT_TYPES, QUAD_OF
+from pantau.store.filters import QUAD_CASE, Where, event_filters, like_pattern
 
 MAX_PAGE = 500
+EVENT_LIST_COLUMNS = (
+    "id, article_id, type, mode, actor_codes, recipient_codes, date, date_precision, factuality, "
+    "confidence, quote, pattern, json_extract_string(location, '$.name') AS location_name"
+)
 CODE_RE = r"^[A-Z][A-Z0-9]{1,5}$"
 DYAD_RE = r"^[A-Z][A-Z0-9]{1,5}-[A-Z][A-Z0-9]{1,5}$"
 # an index series: a dyad, or one code (events with one known party)

@@ -4,7 +4,7 @@ Why this shape: DuckDB allows one process to open a file either read-only or
 read-write, not both, and its connections are not thread-safe while its
 cursors (``con.cursor()``) are. The server opens the file read-only unless
 ingest is enabled (a token is configured); read endpoints only ever run the
-constant SELECT statements of :mod:`pantau.api.queries` with bound parameters,
+constant SELECT statements of :mod:`pantau.store.filters` with bound parameters,
 so they never write. Writes (ingest) are serialised by a lock.
 """
 

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from pantau.cli import main
-from pantau.records import IngestError, RawRecord, Result
+from pantau.records import QUAD_NAMES, QUAD_OF, IngestError, RawRecord, Result
 
 BATCH_SIZE = 256
 BATCH_SECONDS = 5.0
@@ -518,15 +518,6 @@ def _bars(
     ]
 
 
-_QUADS = {
-    "verbal cooperation": ("AGREE", "CONSULT", "SUPPORT", "CONCEDE"),
-    "material cooperation": ("COOPERATE", "AID", "RETREAT"),
-    "verbal conflict": ("REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"),
-    "material conflict": ("PROTEST", "MOBILIZE", "COERCE", "ASSAULT"),
-}
-_QUAD_OF = {t: q for q, types in _QUADS.items() for t in types}
-
-
 def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]]) -> str:
     """The store's overview as plain text (what ``make demo`` prints)."""
     c = stats["counts"]
@@ -546,12 +537,13 @@ def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]
         out += ["", "No events stored (event stage not installed, or ingested with --no-events)."]
         return "\n".join(out)
     out += ["", "Events per type"] + _bars(
-        stats["event_types"], lambda p: f"{p[0]:<10} {_QUAD_OF.get(p[0], '')}"
+        stats["event_types"], lambda p: f"{p[0]:<10} {QUAD_NAMES.get(QUAD_OF.get(p[0], 0), '')}"
     )
     quads = Counter()
     for typ, n in stats["event_types"]:
-        quads[_QUAD_OF.get(typ, "other")] += n
-    out.append("  by quad: " + ", ".join(f"{q} {quads[q]}" for q in (*_QUADS, "other") if quads[q]))
+        quads[QUAD_NAMES.get(QUAD_OF.get(typ, 0), "other")] += n
+    names = (*QUAD_NAMES.values(), "other")
+    out.append("  by quad: " + ", ".join(f"{q} {quads[q]}" for q in names if quads[q]))
     if stats["factuality"]:
         out.append("  factuality: " + ", ".join(f"{f} {n}" for f, n in stats["factuality"]))
     out += ["", "Top dyads (actor → recipient; asserted/future events)"] + _bars(

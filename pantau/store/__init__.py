@@ -30,6 +30,7 @@ from typing import Any, Literal
 import duckdb
 
 from pantau.records import Result
+from pantau.store.filters import event_filters
 from pantau.store.rows import JSON_COLUMNS, TABLES, arrow_table, content_hash, iso_day, result_rows
 
 __all__ = ["Store", "UpsertOutcome", "default_db_path", "EVENT_EXPORT_FORMATS"]
@@ -271,42 +272,26 @@ class Store:
         limit: int | None = None,
         offset: int = 0,
     ) -> tuple[str, list[Any]]:
-        where: list[str] = []
-        params: list[Any] = []
         day = "coalesce(e.date, a.published_date)"
-        if (d := _day_param(date_from, "date_from")) is not None:
-            where.append(f"{day} >= ?")
-            params.append(d)
-        if (d := _day_param(date_to, "date_to")) is not None:
-            where.append(f"{day} <= ?")
-            params.append(d)
-        if actor:
-            where.append("list_contains(e.actor_codes, ?)")
-            params.append(actor.strip().upper())
-        if recipient:
-            where.append("list_contains(e.recipient_codes, ?)")
-            params.append(recipient.strip().upper())
-        if type:
-            where.append("e.type = ?")
-            params.append(type.strip().upper())
-        if outlet:
-            where.append("lower(a.outlet) = lower(?)")
-            params.append(outlet.strip())
-        if factuality:
-            where.append("e.factuality = ?")
-            params.append(factuality)
-        if article_id:
-            where.append("e.article_id = ?")
-            params.append(article_id)
+        w = event_filters(
+            date_from=_day_param(date_from, "date_from"),
+            date_to=_day_param(date_to, "date_to"),
+            actor=actor,
+            recipient=recipient,
+            types=[type] if type else None,
+            outlet=outlet,
+            factuality=factuality,
+            article=article_id,
+            day=day,
+        )
+        params = w.params
         sql = (
             "SELECT e.id, e.article_id, CAST(" + day + " AS DATE) AS day, e.date, e.date_precision, e.type,"
             " e.mode, e.context, e.actor_codes, e.recipient_codes, e.actor, e.recipient, e.location,"
             " e.factuality, e.evidence, e.quote, e.confidence, e.pattern,"
             " a.outlet, a.published, a.title, a.url"
-            " FROM events e JOIN articles a ON a.id = e.article_id"
+            " FROM events e JOIN articles a ON a.id = e.article_id " + w.sql()
         )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
         sql += (
             " ORDER BY day NULLS LAST, e.article_id,"
             " TRY_CAST(json_extract(e.evidence, '$[0].start') AS INTEGER) NULLS LAST, e.id"

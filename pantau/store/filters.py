@@ -1,8 +1,9 @@
-"""SQL for the read endpoints: constant fragments plus bound parameters.
+"""Event filters as SQL: constant fragments plus bound parameters, one implementation for the
+store, the CLI and the REST API.
 
-Why: every user value reaches DuckDB as a ``?`` parameter; the only text that
-is spliced into SQL is taken from the constant fragments here or from
-whitelisted column names, never from a request.
+Why: every user value reaches DuckDB as a ``?`` parameter; the only text that is spliced into
+SQL is taken from the constant fragments here or from whitelisted column names, never from a
+request.
 """
 
 from __future__ import annotations
@@ -11,14 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-QUADS: dict[int, tuple[str, ...]] = {
-    1: ("AGREE", "CONSULT", "SUPPORT", "CONCEDE"),
-    2: ("COOPERATE", "AID", "RETREAT"),
-    3: ("REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"),
-    4: ("PROTEST", "MOBILIZE", "COERCE", "ASSAULT"),
-}
-EVENT_TYPES: tuple[str, ...] = tuple(t for types in QUADS.values() for t in types)
-QUAD_OF: dict[str, int] = {t: q for q, types in QUADS.items() for t in types}
+from pantau.records import QUADS
 
 # CASE expression mapping an event type to its quad (built from constants only).
 QUAD_CASE = (
@@ -63,17 +57,23 @@ def event_filters(
     article: str | None = None,
     factuality: str | None = None,
     has_story_table: bool = False,
+    day: str = "date",
 ) -> Where:
-    """The WHERE clause shared by the event list, its count, the network and the map."""
+    """The WHERE clause over the ``events`` table shared by the store, the CLI and the API.
+
+    ``day`` is the SQL the date range applies to: the event's own date by default (the API,
+    which queries the events table alone); the store passes the event date falling back to the
+    article's publication day, for which its query joins ``articles``. Codes and types are
+    matched in upper case, outlets case-insensitively."""
     w = Where()
     if date_from is not None:
-        w.add("date >= ?", date_from)
+        w.add(f"{day} >= ?", date_from)
     if date_to is not None:
-        w.add("date <= ?", date_to)
+        w.add(f"{day} <= ?", date_to)
     if actor:
-        w.add("list_contains(actor_codes, ?)", actor)
+        w.add("list_contains(actor_codes, ?)", actor.strip().upper())
     if recipient:
-        w.add("list_contains(recipient_codes, ?)", recipient)
+        w.add("list_contains(recipient_codes, ?)", recipient.strip().upper())
     if dyad:
         a, b = dyad
         # Either direction, or both sides of a joint act (meetings are coded with both as actors).
@@ -88,11 +88,11 @@ def event_filters(
             a,
         )
     if types:
-        w.add("list_contains(?, type)", list(types))
+        w.add("list_contains(?, type)", [t.strip().upper() for t in types])
     if quad is not None:
         w.add("list_contains(?, type)", list(QUADS[quad]))
     if outlet:
-        w.add("article_id IN (SELECT id FROM articles WHERE outlet = ?)", outlet)
+        w.add("article_id IN (SELECT id FROM articles WHERE lower(outlet) = lower(?))", outlet.strip())
     if story:
         if has_story_table:
             w.add("article_id IN (SELECT article_id FROM story_articles WHERE story_id = ?)", story)
@@ -103,9 +103,3 @@ def event_filters(
     if factuality:
         w.add("factuality = ?", factuality)
     return w
-
-
-EVENT_LIST_COLUMNS = (
-    "id, article_id, type, mode, actor_codes, recipient_codes, date, date_precision, factuality, "
-    "confidence, quote, pattern, json_extract_string(location, '$.name') AS location_name"
-)

@@ -145,3 +145,13 @@ def test_cli_table() -> None:
     assert result.exit_code == 0, result.output
     assert "menyerang" in result.output and "serang" in result.output and "voice=active" in result.output
     assert "20/11/2024" in result.output and "-- entities" in result.output
+
+
+def test_gazetteer_relabels_only_where_the_lists_are_reliable():
+    if not nlp.gazetteer():
+        pytest.skip("gazetteer not built")
+    assert nlp.gazetteer_label("Moskow", "PER") == "LOC"
+    assert nlp.gazetteer_label("Sullivan", "LOC") == "PER"
+    assert nlp.gazetteer_label("Disney", "ORG") == "ORG"  # the person list holds firms and bands
+    assert nlp.gazetteer_label("Made", "PER") == "PER"  # a village, but first a Balinese given name
+    assert nlp.gazetteer_label("Rusia Baru", "ORG") == "ORG"  # not listed: the model's label stays

@@ -61,6 +61,17 @@ def test_abbreviation_and_quote_sentences() -> None:
                      "Dia lalu pergi."]  # fmt: skip
 
 
+def test_split_abbreviation_period_does_not_end_a_sentence() -> None:
+    """Pre-tokenized text (a treebank, another tokenizer) may split "Dr." into "Dr" + "."."""
+    import spacy
+    from spacy.tokens import Doc
+
+    words = ["Ketua", "Dr", ".", "Soetomo", "datang", ".", "Dia", "bicara", "."]
+    spaces = [True, False, True, True, False, True, True, False, False]
+    doc = nlp.sentence_starts(Doc(spacy.blank("id").vocab, words=words, spaces=spaces))
+    assert [s.text for s in doc.sents] == ["Ketua Dr. Soetomo datang.", "Dia bicara."]
+
+
 _END = {".", "!", "?", "…", '"', "”", "'"}
 
 

@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.vectors import Vectors
 
-from pantau.nlp import morph
+from pantau.nlp import morph, tokenizer
 from pantau.nlp.tokenizer import customize
 
 __all__ = ["MODEL_DIR", "load", "parse", "pipe", "model_path", "morph"]
@@ -78,6 +78,15 @@ _CLOSE = {'"', "”", "’", "'", ")"}
 _OPEN = "\"“'‘("
 
 
+@functools.lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    return frozenset(a[:-1].lower() for a in tokenizer.abbreviations() if a.endswith("."))
+
+
+def _is_abbreviation(word: str) -> bool:
+    return bool(word) and word.lower() in _abbreviations()
+
+
 @Language.component("pantau_sentences")
 def sentence_starts(doc: Doc) -> Doc:
     """Rule-based sentence boundaries, set before the parser (which respects them).
@@ -86,7 +95,8 @@ def sentence_starts(doc: Doc) -> Doc:
     poorly. A sentence starts after a line break, or after final punctuation (optionally followed
     by a closing quote) when the next word starts with a capital, digit or opening quote. The
     tokenizer keeps abbreviations ("Dr.", "Jl.", "dll.") whole, so a lone "." is a real period;
-    a period after a single capital letter is an initial ("J. Biden") and does not end a sentence.
+    a period after a single capital letter is an initial ("J. Biden") and does not end a sentence,
+    nor does a period split from a known abbreviation (pre-tokenized input: "Dr" ".").
     Token attributes are read once into lists and the result is written with one from_array call
     (the per-token property access was a measurable share of the pipeline's time).
     """
@@ -113,7 +123,9 @@ def sentence_starts(doc: Doc) -> Doc:
             j -= 1
         if texts[j] in _FINAL and (ws[j] or j < i - 1):
             before = texts[j - 1] if j > 0 else ""
-            if not (len(before) == 1 and before.isupper()):
+            initial = len(before) == 1 and before.isupper()
+            abbreviation = texts[j] == "." and not ws[j - 1] and _is_abbreviation(before)
+            if not (initial or abbreviation):
                 starts[i] = 1
     doc.from_array([SENT_START], starts.reshape(-1, 1).astype("uint64"))
     return doc

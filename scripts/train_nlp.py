@@ -11,7 +11,8 @@ Stages (all by default):
   pretrain  each part's tok2vec pretrained on corpus paragraphs (spaCy's character objective: predict
             each word's first and last 4 characters from its context; `spacy pretrain`)
   parser    tok2vec + morphologizer (UPOS) + parser trained on GSD-2.1 train + CSUI train (CSUI
-            relabelled to GSD 2.1's conventions: harmonise_csui)
+            relabelled to GSD 2.1's conventions: harmonise_csui), with an auxiliary tagger on the
+            nlp-id kumparan POS corpus sharing the tok2vec during training only (aux_pos_docs)
   ner       tok2vec + ner trained on the pooled NER training sets
   gazetteer DBpedia name lists -> pantau/nlp/models/gazetteer.tsv.gz (NER label correction)
   assemble  one pipeline (news tokenizer, parser part, NER part), written atomically to --out
@@ -45,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from pantau.nlp.tokenizer import customize  # noqa: E402  (registers pantau.id_tokenizer.v1)
 
 SEED = 42
+AUX_POS_RATIO = 2  # auxiliary POS tokens per treebank token (dev LAS: 1:1 75.46, 2:1 75.59, none 75.20)
 NER_MAP = {
     "PER": "PER", "PERSON": "PER", "PPL": "PER",
     "ORG": "ORG", "ORGANISATION": "ORG", "ORGANIZATION": "ORG",
@@ -178,6 +180,44 @@ def ud_docs(vocab, path: Path, per_doc: int = 10, limit: int | None = None,
     return docs
 
 
+def aux_pos_docs(vocab, path: Path, held_out: set[str], tokens: int, per_doc: int = 10) -> list[Doc]:
+    """Docs of the nlp-id POS corpus (kumparan news, its own 16 tags in token.tag_) for the parser
+    part's auxiliary tagger, about ``tokens`` tokens of them.
+
+    Why: the treebanks hold 115k tokens; a second task on 0.5M tokens of news trains the shared
+    tok2vec on more text (multi-task learning). The docs carry no UPOS, heads or entities, which
+    spaCy treats as missing, so only the auxiliary tagger learns from their labels; that tagger is
+    dropped when the pipeline is assembled. Sentences of any test or dev set are left out."""
+    sents: list[list[tuple[str, str]]] = []
+    cur: list[tuple[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0].strip():
+            if cur:
+                sents.append(cur)
+            cur = []
+            continue
+        cur.append((parts[0].strip(), parts[1].strip().upper()))
+    seen: set[str] = set()
+    kept = []
+    for sent in sents:
+        key = "".join(w for w, _ in sent).lower()
+        if key not in held_out and key not in seen:
+            seen.add(key)
+            kept.append(sent)
+    random.Random(SEED).shuffle(kept)
+    docs: list[Doc] = []
+    n = 0
+    for i in range(0, len(kept), per_doc):
+        if n >= tokens:
+            break
+        batch = kept[i:i + per_doc]
+        words = [w for sent in batch for w, _ in sent]
+        docs.append(Doc(vocab, words=words, tags=[t for sent in batch for _, t in sent]))
+        n += len(words)
+    return docs
+
+
 # ----------------------------------------------------------------------------- NER
 
 
@@ -293,14 +333,15 @@ def prepare(shared: Path, work: Path, smoke: bool) -> dict[str, int]:
     ud_train = ud_docs(vocab, gsd / "id-ud-train.conllu", limit=lim) + ud_docs(
         vocab, csui / "id_csui-ud-train.conllu", limit=lim, harmonise=True
     )
-    random.Random(SEED).shuffle(ud_train)
     ud_dev = ud_docs(vocab, gsd / "id-ud-dev.conllu", limit=20 if smoke else None)
-    save("ud_train", ud_train)
-    save("ud_dev", ud_dev)
+    ud_tests = {
+        "ud_test_gsd21": gsd / "id-ud-test.conllu",
+        "ud_test_csui": csui / "id_csui-ud-test.conllu",
+        "ud_test_pud": ud / "UD_Indonesian-PUD" / "id_pud-ud-test.conllu",
+    }
     if not smoke:
-        save("ud_test_gsd21", ud_docs(vocab, gsd / "id-ud-test.conllu", per_doc=1))
-        save("ud_test_csui", ud_docs(vocab, csui / "id_csui-ud-test.conllu", per_doc=1))
-        save("ud_test_pud", ud_docs(vocab, ud / "UD_Indonesian-PUD" / "id_pud-ud-test.conllu", per_doc=1))
+        for name, path in ud_tests.items():
+            save(name, ud_docs(vocab, path, per_doc=1))
 
     sets = ner_sets(data)
     held_out: set[str] = set()
@@ -308,6 +349,19 @@ def prepare(shared: Path, work: Path, smoke: bool) -> dict[str, int]:
         for path in sets[name]:
             for words, _ in read_ner(path):
                 held_out.add(_key(words))
+    # auxiliary POS docs: none of the sentences of a UD or NER dev or test set
+    unseen = {"".join(w["form"] for w in sent).lower()
+              for path in [gsd / "id-ud-dev.conllu", *ud_tests.values()] for sent in read_conllu(path)}
+    unseen |= {"".join(words).lower() for name in ("dev", "test_nergrit", "test_idner", "test_nerui")
+               for path in sets[name] for words, _ in read_ner(path)}
+    ud_tokens = sum(len(d) for d in ud_train)
+    aux = aux_pos_docs(vocab, data / "nlp-id" / "dataset_postag.txt", unseen, AUX_POS_RATIO * ud_tokens,
+                       per_doc=10)
+    sizes["aux_pos_docs"] = len(aux)
+    ud_train += aux
+    random.Random(SEED).shuffle(ud_train)
+    save("ud_train", ud_train)
+    save("ud_dev", ud_dev)
     countries = country_names()  # idner train and dev: see country_names(); its test is left as is
     unsure_in = {str(sets["train"][1]): countries, str(sets["dev"][1]): countries}
     dev_keys: set[str] = set()
@@ -531,6 +585,8 @@ def assemble(parser_dir: Path, ner_dir: Path, out: Path, meta: dict) -> None:
         ner_nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
     nlp = customize(spacy.blank("id", vocab=parser_nlp.vocab))
     nlp.config["nlp"]["tokenizer"] = {"@tokenizers": "spacy.Tokenizer.v1"}
+    if "aux_tagger" in parser_nlp.pipe_names:  # a training-only task (aux_pos_docs)
+        parser_nlp.remove_pipe("aux_tagger")
     for name in parser_nlp.pipe_names:
         nlp.add_pipe(name, source=parser_nlp)
     nlp.add_pipe("ner", source=ner_nlp)

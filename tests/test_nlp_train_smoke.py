@@ -76,3 +76,18 @@ def test_untagged_country_names_become_missing_not_outside() -> None:
     doc = t.ner_doc(vocab, words, ["O", "O", "O", "O", "B-LOC", "I-LOC", "O", "O"], unsure)
     assert [tok.ent_iob_ for tok in doc] == ["O", "", "O", "O", "B", "I", "O", "O"]
     assert [(e.text, e.label_) for e in doc.ents] == [("Amerika Serikat", "LOC")]
+
+
+def test_aux_pos_docs_carry_only_tags_and_leave_out_held_out_sentences(tmp_path: Path) -> None:
+    import spacy
+
+    t = _train_module()
+    path = tmp_path / "pos.txt"
+    rows = "Rusia\tNNP\nmenyerang\tVB\n.\tSYM\n\nIni\tPR\nkalimat\tNN\nuji\tnn\n\n"
+    path.write_text(rows, encoding="utf-8")
+    docs = t.aux_pos_docs(spacy.blank("id").vocab, path, held_out={"rusiamenyerang."}, tokens=100)
+    assert [[(tok.text, tok.tag_) for tok in d] for d in docs] == [
+        [("Ini", "PR"), ("kalimat", "NN"), ("uji", "NN")]
+    ]
+    doc = docs[0]  # no UPOS, heads or entities: spaCy treats them as missing, so only the tagger learns
+    assert not any(doc.has_annotation(a) for a in ("POS", "DEP", "ENT_IOB"))

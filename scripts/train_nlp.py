@@ -315,7 +315,7 @@ def ner_sets(data: Path) -> dict[str, list[Path]]:
 # ----------------------------------------------------------------------------- prepare
 
 
-def prepare(shared: Path, work: Path, smoke: bool) -> dict[str, int]:
+def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RATIO) -> dict[str, int]:
     """Write train/dev/test DocBins; returns sizes. Test sentences are removed from training."""
     data = shared / "data"
     ud = data / "ud"
@@ -355,7 +355,7 @@ def prepare(shared: Path, work: Path, smoke: bool) -> dict[str, int]:
     unseen |= {"".join(words).lower() for name in ("dev", "test_nergrit", "test_idner", "test_nerui")
                for path in sets[name] for words, _ in read_ner(path)}
     ud_tokens = sum(len(d) for d in ud_train)
-    aux = aux_pos_docs(vocab, data / "nlp-id" / "dataset_postag.txt", unseen, AUX_POS_RATIO * ud_tokens,
+    aux = aux_pos_docs(vocab, data / "nlp-id" / "dataset_postag.txt", unseen, int(aux_ratio * ud_tokens),
                        per_doc=10)
     sizes["aux_pos_docs"] = len(aux)
     ud_train += aux
@@ -616,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-vectors", action="store_true",
                     help="no floret corpus vectors (by default they are trained, ~20 min on one thread, "
                     "and used as static vectors by both tok2vec layers, as in the shipped model)")
+    ap.add_argument("--aux-pos-ratio", type=float, default=AUX_POS_RATIO,
+                    help="auxiliary POS tokens per treebank token in the parser part's training data")
     ap.add_argument("--parser-steps", type=int, default=None)
     ap.add_argument("--ner-steps", type=int, default=None)
     ap.add_argument("--minutes", type=float, default=None, help="time limit per component")
@@ -632,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     pconf, nconf = args.parser_config, args.ner_config
     t0 = time.time()
     if "prepare" in stages:
-        print("prepare:", prepare(args.shared, work, args.smoke), flush=True)
+        print("prepare:", prepare(args.shared, work, args.smoke, args.aux_pos_ratio), flush=True)
     if "gazetteer" in stages and not args.smoke:
         gaz = out.parent / "gazetteer.tsv.gz"
         print("gazetteer entries:", build_gazetteer(args.shared, gaz), flush=True)

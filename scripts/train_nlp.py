@@ -188,16 +188,8 @@ def aux_pos_docs(vocab, path: Path, held_out: set[str], tokens: int, per_doc: in
     tok2vec on more text (multi-task learning). The docs carry no UPOS, heads or entities, which
     spaCy treats as missing, so only the auxiliary tagger learns from their labels; that tagger is
     dropped when the pipeline is assembled. Sentences of any test or dev set are left out."""
-    sents: list[list[tuple[str, str]]] = []
-    cur: list[tuple[str, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        parts = line.split("\t")
-        if len(parts) < 2 or not parts[0].strip():
-            if cur:
-                sents.append(cur)
-            cur = []
-            continue
-        cur.append((parts[0].strip(), parts[1].strip().upper()))
+    sents = [list(zip(words, (t.upper() for t in tags), strict=True))
+             for words, tags in read_ner(path, column=1)]
     seen: set[str] = set()
     kept = []
     for sent in sents:
@@ -221,8 +213,8 @@ def aux_pos_docs(vocab, path: Path, held_out: set[str], tokens: int, per_doc: in
 # ----------------------------------------------------------------------------- NER
 
 
-def read_ner(path: Path) -> Iterator[tuple[list[str], list[str]]]:
-    """(tokens, IOB tags) from a one-token-a-line file (tab or space separated, tag last)."""
+def read_ner(path: Path, column: int = -1) -> Iterator[tuple[list[str], list[str]]]:
+    """(tokens, tags) from a one-token-a-line file (tab or space separated, tag in ``column``)."""
     words: list[str] = []
     tags: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
@@ -235,7 +227,7 @@ def read_ner(path: Path) -> Iterator[tuple[list[str], list[str]]]:
         if len(parts) == 1:  # a token made only of whitespace-like chars; keep alignment
             continue
         words.append(parts[0])
-        tags.append(parts[-1])
+        tags.append(parts[column])
 
 
 def _map_tags(tags: list[str]) -> list[str]:
@@ -355,8 +347,7 @@ def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RA
     unseen |= {"".join(words).lower() for name in ("dev", "test_nergrit", "test_idner", "test_nerui")
                for path in sets[name] for words, _ in read_ner(path)}
     ud_tokens = sum(len(d) for d in ud_train)
-    aux = aux_pos_docs(vocab, data / "nlp-id" / "dataset_postag.txt", unseen, int(aux_ratio * ud_tokens),
-                       per_doc=10)
+    aux = aux_pos_docs(vocab, data / "nlp-id" / "dataset_postag.txt", unseen, int(aux_ratio * ud_tokens))
     sizes["aux_pos_docs"] = len(aux)
     ud_train += aux
     random.Random(SEED).shuffle(ud_train)

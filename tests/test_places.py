@@ -98,6 +98,13 @@ def test_find_places_seed_004_and_cue_words():
     assert [text[a:b] for a, b, _ in find_places(text)] == ["Rusia", "Ukraina"]
 
 
+def test_a_place_followed_by_its_country():
+    """The NER corpora tag "Belgorod Rusia" as one LOC: it resolves to the place, in that country only."""
+    assert geocode("Belgorod Rusia").name == "Belgorod"
+    assert geocode("wilayah Kursk Rusia").country == "RUS"
+    assert geocode("Paris Rusia") is None  # Paris is not in Russia
+
+
 def test_people_are_not_places():
     text = "Austin berbicara kepada wartawan di Brussel."
     assert [text[a:b] for a, b, _ in find_places(text)] == ["Brussel"]

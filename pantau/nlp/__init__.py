@@ -174,6 +174,57 @@ def gazetteer_labels(doc: Doc) -> Doc:
     return doc
 
 
+@functools.lru_cache(maxsize=1)
+def _name_lexicons() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    """Person titles (lower-cased word tuples, longest first) and one-word country names (owners).
+
+    Read from the actor KB's lexicons (``pantau/actors/data``: roles.yaml, countries.tsv), so one
+    list of titles serves both stages; imported here, not at module level, to keep the KB optional."""
+    from pantau.actors.kb import load_kb_cached
+
+    kb = load_kb_cached()
+    titles = {tuple(p.lower().split()) for r in kb.roles if r.kind == "person" for p in r.phrases}
+    countries = {a for e in kb.entries if e.kind == "country" for a in e.aliases if " " not in a}
+    return tuple(sorted(titles, key=len, reverse=True)), frozenset(countries)
+
+
+def _is_name(word: str) -> bool:
+    return word[:1].isupper() and word.replace("-", "").replace("'", "").isalpha()
+
+
+def _untitled(doc: Doc, ent: Span) -> Span:
+    """One predicted entity without a leading title, as the NER corpora annotate names.
+
+    Titles precede 534 of the pooled NER corpora's entities and begin 60 (mostly names such as
+    "Pangeran Singa Brata"). So "Penasihat Keamanan Nasional AS Jake Sullivan" (ORG) -> "Jake
+    Sullivan" PER, when what follows the title and its owner (a country or an abbreviation: "AS",
+    "DPR") is a person's name (a known given name or person); a title alone stays as tagged."""
+    words = [t.text for t in ent]
+    if ent.label_ not in ("PER", "ORG") or len(words) < 2:
+        return ent
+    titles, countries = _name_lexicons()
+    low = tuple(w.lower() for w in words)
+    i = next((len(t) for t in titles if len(t) < len(low) and low[: len(t)] == t), 0)
+    if not i:
+        return ent
+    while i < len(words) - 1 and (words[i] in countries or (words[i].isupper() and len(words[i]) > 1)):
+        i += 1
+    rest = words[i:]
+    gaz = gazetteer()
+    person = rest[0] in given_names() or "PER" in (gaz.get(" ".join(rest)), gaz.get(rest[-1]))
+    if person and all(_is_name(w) for w in rest):
+        return Span(doc, ent.start + i, ent.end, label="PER")
+    return ent
+
+
+@Language.component("pantau_titles")
+def strip_titles(doc: Doc) -> Doc:
+    """Cut leading titles off names (see ``_untitled``)."""
+    if doc.ents:
+        doc.ents = [_untitled(doc, e) for e in doc.ents]
+    return doc
+
+
 @Language.component("pantau_ent_fix")
 def ent_fix(doc: Doc) -> Doc:
     """Entities never cross a line break or start/end with punctuation (news has headlines,
@@ -251,6 +302,7 @@ def _build(path: Path | None) -> Language:
             nlp.add_pipe("pantau_sentences")
     if "ner" in nlp.pipe_names:
         nlp.add_pipe("pantau_ent_fix", last=True)
+        nlp.add_pipe("pantau_titles", last=True)
         nlp.add_pipe("pantau_gazetteer", last=True)
     nlp.add_pipe("pantau_root_lemmas", last=True)
     return nlp

@@ -247,11 +247,22 @@ def _geocode_cached(name: str, prefer_country: str | None) -> _Place | None:
     return p
 
 
+def _in_named_country(name: str) -> _Place | None:
+    """ "Belgorod Rusia", "wilayah Kursk Rusia": a place and its country, which the NER corpora tag
+    as one LOC; the place must lie in that country."""
+    head, _, last = name.rpartition(" ")
+    c = get_gazetteer().best(last) if head else None
+    if c is None or c.kind != "country":
+        return None
+    p = _geocode_cached(head, c.country)
+    return p if p is not None and p.country == c.country else None
+
+
 def geocode(name: str, prefer_country: str | None = None) -> Location | None:
     """Resolve one place name ("Jenewa", "Kursk", "Selat Hormuz") to a Location, or None."""
     if not name or not name.strip():
         return None
-    p = _geocode_cached(name.strip(), prefer_country)
+    p = _geocode_cached(name.strip(), prefer_country) or _in_named_country(name.strip())
     return _loc(name, p) if p else None
 
 

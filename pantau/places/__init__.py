@@ -262,7 +262,8 @@ def geocode(name: str, prefer_country: str | None = None) -> Location | None:
     """Resolve one place name ("Jenewa", "Kursk", "Selat Hormuz") to a Location, or None."""
     if not name or not name.strip():
         return None
-    p = _geocode_cached(name.strip(), prefer_country) or _in_named_country(name.strip())
+    key = name.strip()
+    p = _geocode_cached(key, prefer_country) or _in_named_country(key)
     return _loc(name, p) if p else None
 
 

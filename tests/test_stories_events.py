@@ -167,3 +167,22 @@ def test_changed_and_deleted_articles_are_redone(store) -> None:  # type: ignore
     left = con.execute("SELECT n_articles FROM stories WHERE id = ?", [sid]).fetchall()
     assert left == ([(n - 1,)] if n > 1 else [])  # one member fewer; removed when b1 was alone
     assert con.execute("SELECT count(*) FROM story_articles WHERE article_id = 'b1'").fetchone()[0] == 0
+
+
+def test_a_re_analysed_article_is_redone(store) -> None:  # type: ignore[no-untyped-def]
+    """Same text stored again with other events (``ingest --force`` after a model update): its old
+    event mentions go and the new events are matched, although the content hash did not change."""
+    t1, t2 = _text(21), _text(22)
+    store.upsert(_result("c1", "Kompas.com", "2024-11-21", t1,
+                         [_ev("c1:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
+    store.upsert(_result("c2", "detik.com", "2024-11-21", t2,
+                         [_ev("c2:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
+    update(store)
+    con = store.con
+    assert con.execute("SELECT n_mentions FROM canonical_events").fetchall() == [(2,)]
+    store.upsert(_result("c2", "detik.com", "2024-11-21", t2,
+                         [_ev("c2:e0", "ASSAULT", ["UKR"], ["RUS"], "2024-11-20")]), force=True)
+    assert update(store)["retracted"] == 1
+    rows = con.execute("SELECT actor_codes, n_mentions FROM canonical_events ORDER BY 1").fetchall()
+    assert rows == [(["RUS"], 1), (["UKR"], 1)]
+    assert update(store)["retracted"] == 0  # stored once, redone once

@@ -579,7 +579,9 @@ class StoryClusterer:
                 new_sids.append(sid)
             self.art_story[aid] = sid
             self.art_day.append((day, aid))
-            self.out_story_articles.append((sid, aid, float(sim), now, art.get("content_hash")))
+            self.out_story_articles.append(
+                (sid, aid, float(sim), now, art.get("content_hash"), art.get("ingested_at"))
+            )
 
         if day is not None:
             self.day_counts[day] = self.day_counts.get(day, 0) + len(arts)

@@ -25,13 +25,13 @@ _FAR = date(9999, 12, 31)
 
 def _fetch(con: Any, ids: list[str]) -> list[dict[str, Any]]:
     rows = con.execute(
-        """SELECT id, title, text, outlet, published, published_date, content_hash FROM articles
+        """SELECT id, title, text, outlet, published, published_date, content_hash, ingested_at FROM articles
            WHERE id IN (SELECT unnest(?))""",
         [ids],
     ).fetchall()
     by_id = {
         r[0]: {"id": r[0], "title": r[1], "text": r[2], "outlet": r[3], "published": r[4],
-               "published_date": r[5], "content_hash": r[6], "attributions": []}
+               "published_date": r[5], "content_hash": r[6], "ingested_at": r[7], "attributions": []}
         for r in rows
     }
     for aid, outlet in con.execute(

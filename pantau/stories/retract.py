@@ -1,9 +1,10 @@
 """Changed and deleted articles leave the stories layer, so that ``update`` takes them as new.
 
 Why: outlets update articles after publication (a new paragraph, a corrected name) and the store
-then replaces the article (same id, new content hash) or an analyst deletes one. Without this the
-old story membership, duplicate links and event mentions would stay, computed from text that no
-longer exists. Only what such an article touched is redone: its story's aggregates are recomputed
+then replaces the article (same id, new content hash), an analyst re-analyses it after a model
+update (`ingest --force`: same text, new events) or deletes it. Without this the old story
+membership, duplicate links and event mentions would stay, computed from text or events that no
+longer exist. Only what such an article touched is redone: its story's aggregates are recomputed
 from the remaining members (a story left empty is removed), and the canonical events it was a
 mention of are dissolved so that their other mentions are matched again. The decayed document
 frequencies keep the old text's words (a small, fading bias).
@@ -19,10 +20,12 @@ from pantau.stories.common import config
 
 
 def stale_articles(con: Any) -> list[str]:
-    """Clustered articles that were deleted since, or whose content hash changed."""
+    """Clustered articles that were deleted since, or rewritten: a new content hash, or the same
+    content stored again (``ingest --force`` after a model update: its events may differ)."""
     rows = con.execute(
         """SELECT sa.article_id FROM story_articles sa LEFT JOIN articles a ON a.id = sa.article_id
            WHERE a.id IS NULL OR (sa.content_hash IS NOT NULL AND sa.content_hash <> a.content_hash)
+              OR (sa.ingested_at IS NOT NULL AND sa.ingested_at <> a.ingested_at)
            ORDER BY 1"""
     ).fetchall()
     return [r[0] for r in rows]

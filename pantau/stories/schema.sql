@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS story_articles (
     article_id VARCHAR PRIMARY KEY,
     similarity DOUBLE,
     added_at   TIMESTAMP,
-    content_hash VARCHAR            -- the article's hash when clustered: a changed article is redone
+    content_hash VARCHAR,           -- the article's hash when clustered: a changed article is redone
+    ingested_at  TIMESTAMP          -- the article's ingested_at then: a re-analysed one is redone too
 );
 
 CREATE TABLE IF NOT EXISTS canonical_events (
@@ -118,4 +119,5 @@ CREATE TABLE IF NOT EXISTS story_skipped_events (
 
 -- Columns added after the first release (databases created before them get them here).
 ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS content_hash VARCHAR;
+ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS ingested_at TIMESTAMP;
 ALTER TABLE story_skipped_events ADD COLUMN IF NOT EXISTS article_id VARCHAR;

@@ -176,3 +176,24 @@ def test_titles_are_cut_off_names():
     assert ents == [("Jake Sullivan", "PER"), ("Menteri Luar Negeri Rusia", "ORG")]
     doc = Doc(vocab, words="Kepala Staf Angkatan Darat tiba".split(), ents=["B-ORG"] + ["I-ORG"] * 3 + ["O"])
     assert [e.text for e in nlp.strip_titles(doc).ents] == ["Kepala Staf Angkatan Darat"]  # no name after it
+
+
+def test_known_multi_word_names_the_model_missed_are_tagged():
+    """Multi-word gazetteer names on untagged tokens become entities; one-word names, names over a
+    tagged token and lower-case look-alikes do not."""
+    if not nlp.gazetteer():
+        pytest.skip("gazetteer not built")
+    vocab = nlp.load().vocab
+    words = ("Sesuai peraturan Mahkamah Agung , Kementerian Komunikasi dan Informatika memanggil "
+             "Setya Novanto di Jawa Tengah , bukan mahkamah agung atau Agung .").split()
+    doc = Doc(vocab, words=words)
+    got = [(s.text, s.label_) for s in nlp.known_names(doc, set())]
+    assert got == [("Mahkamah Agung", "ORG"), ("Kementerian Komunikasi dan Informatika", "ORG"),
+                   ("Setya Novanto", "PER"), ("Jawa Tengah", "LOC")]
+    taken = {words.index("Novanto")}  # the model tagged "Novanto": left to the model
+    assert "Setya Novanto" not in [s.text for s in nlp.known_names(doc, taken)]
+
+    # the component keeps the model's entities (relabelled where the lists say so) and adds the names
+    doc.ents = [doc.char_span(0, 6, label="LOC")]  # "Sesuai" as tagged by a model
+    assert [(e.text, e.label_) for e in nlp.gazetteer_labels(doc).ents][:3] == [
+        ("Sesuai", "LOC"), ("Mahkamah Agung", "ORG"), ("Kementerian Komunikasi dan Informatika", "ORG")]

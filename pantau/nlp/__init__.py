@@ -165,12 +165,57 @@ def gazetteer_label(text: str, label: str) -> str:
     return new
 
 
+@functools.lru_cache(maxsize=1)
+def _name_heads() -> tuple[dict[str, int], frozenset[str]]:
+    """First word of each multi-word gazetteer name -> its longest name's word count, and the
+    lower-case particles allowed inside names (``data/name_particles.txt``)."""
+    heads: dict[str, int] = {}
+    for name in gazetteer():
+        words = name.split()
+        if len(words) > 1:
+            heads[words[0]] = max(heads.get(words[0], 0), len(words))
+    lines = (tokenizer.DATA / "name_particles.txt").read_text(encoding="utf-8").splitlines()
+    return heads, frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def known_names(doc: Doc, taken: set[int]) -> list[Span]:
+    """Multi-word gazetteer names the model left untagged ("Setya Novanto", "Mahkamah Agung",
+    "Jawa Tengah"), longest first, on tokens not in ``taken``.
+
+    One-word names are left to the model: they are ordinary words as often as names ("Agung",
+    "Air"). Inner words must be capitalised, digits or name particles ("dan", "van", "bin")."""
+    gaz = gazetteer()
+    heads, particles = _name_heads()
+    words = [t.text for t in doc]
+    found: list[Span] = []
+    i, n = 0, len(words)
+    while i < n:
+        size = min(heads.get(words[i], 0), n - i) if i not in taken else 0
+        while size > 1:
+            end = i + size
+            if (
+                not any(k in taken for k in range(i + 1, end))
+                and _is_name(words[end - 1])
+                and all(w[:1].isupper() or w.isdigit() or w in particles for w in words[i + 1 : end - 1])
+                and (label := gaz.get(doc[i:end].text))
+            ):
+                found.append(Span(doc, i, end, label=label))
+                break
+            size -= 1
+        i += size if size > 1 else 1
+    return found
+
+
 @Language.component("pantau_gazetteer")
 def gazetteer_labels(doc: Doc) -> Doc:
     """Relabel a predicted entity whose exact text is a known name of another type
-    ("Moskow" PER -> LOC, "Sullivan" LOC -> PER): the statistical label is the weaker signal."""
-    if doc.ents and gazetteer():
-        doc.ents = [Span(doc, e.start, e.end, label=gazetteer_label(e.text, e.label_)) for e in doc.ents]
+    ("Moskow" PER -> LOC, "Sullivan" LOC -> PER): the statistical label is the weaker signal;
+    and tag the multi-word known names the model missed (``known_names``)."""
+    if not gazetteer():
+        return doc
+    ents = [Span(doc, e.start, e.end, label=gazetteer_label(e.text, e.label_)) for e in doc.ents]
+    taken = {k for e in ents for k in range(e.start, e.end)}
+    doc.ents = sorted(ents + known_names(doc, taken), key=lambda e: e.start)
     return doc
 
 

@@ -125,6 +125,10 @@ def page(browser: Any) -> Iterator[PageWatch]:
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests save their page screenshots: a temporary folder, so a test run leaves the
+    checkout as it was; docs/screenshots/ (the README's pictures) with PANTAU_SCREENSHOTS=1."""
+    if os.environ.get("PANTAU_SCREENSHOTS") != "1":
+        return tmp_path_factory.mktemp("screenshots")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

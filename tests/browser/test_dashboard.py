@@ -1,6 +1,6 @@
 """End-to-end tests of the dashboard in headless Chromium against `pantau serve` on a store from the seeds.
 
-Each test also writes a screenshot of its page to docs/screenshots/.
+Each test also writes a screenshot of its page (to docs/screenshots/ with PANTAU_SCREENSHOTS=1).
 """
 
 from __future__ import annotations

@@ -48,6 +48,10 @@ from pantau.nlp.tokenizer import customize  # noqa: E402  (registers pantau.id_t
 SEED = 42
 # auxiliary POS tokens per treebank token (dev LAS: none 75.20, 1:1 75.46, 2:1 75.59, all 75.53)
 AUX_POS_RATIO = 2
+# --final: parts trained on train+dev for the step count at which their dev-selected run peaked
+# (parser: best dev LAS at step 7,200; NER: best dev F1 at step 2,600). Not shipped: both scored
+# within run-to-run noise of dev-selected runs (see MODEL_CARD.md)
+FINAL_STEPS = {"parser": 7200, "ner": 2600}
 NER_MAP = {
     "PER": "PER", "PERSON": "PER", "PPL": "PER",
     "ORG": "ORG", "ORGANISATION": "ORG", "ORGANIZATION": "ORG",
@@ -354,9 +358,11 @@ def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RA
     random.Random(SEED).shuffle(ud_train)
     save("ud_train", ud_train)
     save("ud_dev", ud_dev)
+    save("ud_train_dev", _shuffled(ud_train + ud_dev))  # --final
     countries = country_names()  # idner train and dev: see country_names(); its test is left as is
     unsure_in = {str(sets["train"][1]): countries, str(sets["dev"][1]): countries}
     dev_keys: set[str] = set()
+    ner_dev: list[Doc] = []
     for name in ("dev", "train") if smoke else ("dev", "train", "test_nergrit", "test_idner", "test_nerui"):
         docs: list[Doc] = []
         seen: set[str] = set()
@@ -376,11 +382,18 @@ def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RA
                 docs.append(ner_doc(vocab, words, tags, unsure_in.get(str(path))))
         if name == "dev":
             dev_keys = seen
+            ner_dev = docs
         if name == "train":
             random.Random(SEED).shuffle(docs)
+            save("ner_train_dev", _shuffled(docs + ner_dev))  # --final
         save(f"ner_{name}", docs)
         sizes[f"ner_{name}_dropped_overlap"] = dropped
     return sizes
+
+
+def _shuffled(docs: list[Doc]) -> list[Doc]:
+    random.Random(SEED).shuffle(docs)
+    return docs
 
 
 # ----------------------------------------------------------------------------- vectors
@@ -510,7 +523,7 @@ def pretrain_tok2vec(cfg: Path, work: Path, name: str, raw: Path, vectors: Path 
 
 def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vectors: Path | None,
                     max_steps: int | None, max_minutes: float | None, resume: Path | None = None,
-                    init_tok2vec: Path | None = None) -> Path:
+                    init_tok2vec: Path | None = None, patience: int | None = None) -> Path:
     """Train one part with spaCy's trainer; ``resume`` continues from an earlier model of that part
     (its components are sourced, so their weights and architecture are kept)."""
     from spacy.cli.train import train as spacy_train
@@ -547,6 +560,8 @@ def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vect
     if max_steps is not None:
         overrides["training.max_steps"] = max_steps
         overrides["training.eval_frequency"] = max(10, min(300, max_steps // 4))
+    if patience is not None:
+        overrides["training.patience"] = patience
     if max_minutes is not None:
         # stop by time as well as steps: the machine is shared
         overrides["training.before_update"] = {"@callbacks": "pantau.stop_after.v1", "minutes": max_minutes}
@@ -610,6 +625,10 @@ def main(argv: list[str] | None = None) -> int:
                     "and used as static vectors by both tok2vec layers, as in the shipped model)")
     ap.add_argument("--aux-pos-ratio", type=float, default=AUX_POS_RATIO,
                     help="auxiliary POS tokens per treebank token in the parser part's training data")
+    ap.add_argument("--final", default="", metavar="PARTS",
+                    help="comma-separated parts (parser, ner) trained on train+dev for "
+                    "FINAL_STEPS steps (or --parser-steps/--ner-steps); their last model is assembled: "
+                    "no early stopping, as dev is in the training data")
     ap.add_argument("--parser-steps", type=int, default=None)
     ap.add_argument("--ner-steps", type=int, default=None)
     ap.add_argument("--minutes", type=float, default=None, help="time limit per component")
@@ -647,18 +666,23 @@ def main(argv: list[str] | None = None) -> int:
             elif epochs[part] > 0 and last.exists():
                 init[part] = last
     parts = (("parser", pconf, "ud", args.parser_steps), ("ner", nconf, "ner", args.ner_steps))
+    final = set(filter(None, args.final.split(",")))
     for part, conf, data_prefix, steps in parts:
         if part not in stages:
             continue
+        if part in final and steps is None:
+            steps = FINAL_STEPS[part]
+        train_set = "train_dev" if part in final else "train"
         try:
-            train_component(conf, work, part, f"{data_prefix}_train", f"{data_prefix}_dev", vectors,
-                            10 if args.smoke else steps, args.minutes,
-                            _best(args.resume_from / part) if args.resume_from else None, init[part])
+            train_component(conf, work, _run(part, final), f"{data_prefix}_{train_set}", f"{data_prefix}_dev",
+                            vectors, 10 if args.smoke else steps, args.minutes,
+                            _best(args.resume_from / part) if args.resume_from else None, init[part],
+                            patience=0 if part in final else None)
         except _Stop as exc:
             print(exc, flush=True)
     if "assemble" in stages:
-        pdir = _best(work / "parser")
-        ndir = _best(work / "ner")
+        pdir = _best(work / _run("parser", final), last="parser" in final)
+        ndir = _best(work / _run("ner", final), last="ner" in final)
         meta = {"name": "pantau", "version": "0.1.0", "description": "Pantau Indonesian news pipeline",
                 "license": "CC BY-SA 4.0", "sources": [_rel(pdir), _rel(ndir)]}
         assemble(pdir, ndir, out, meta)
@@ -671,11 +695,17 @@ def _rel(p: Path) -> str:
     try:
         return str(p.resolve().relative_to(ROOT))
     except ValueError:
-        return p.name
+        return "/".join(p.parts[-2:])  # part/model-best
 
 
-def _best(d: Path) -> Path:
-    for name in ("model-best", "model-last"):
+def _run(part: str, final: set[str]) -> str:
+    """A part's training directory name in the work dir."""
+    return f"{part}_final" if part in final else part
+
+
+def _best(d: Path, last: bool = False) -> Path:
+    """The dev-selected model of a part (``last``: the final one, when dev was trained on)."""
+    for name in ("model-last",) if last else ("model-best", "model-last"):
         if (d / name / "config.cfg").exists():
             return d / name
     raise SystemExit(f"no trained model in {d}")

@@ -14,12 +14,13 @@ SHARED = ROOT.parent / "shared"
 
 
 @pytest.mark.skipif(not (SHARED / "data" / "ud").is_dir(), reason="shared training data not available")
-def test_smoke_training(tmp_path: Path) -> None:
+@pytest.mark.parametrize("final", [[], ["--final", "parser,ner"]], ids=["dev-selected", "final-on-train-dev"])
+def test_smoke_training(tmp_path: Path, final: list[str]) -> None:
     out = tmp_path / "model"
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train_nlp.py"), "--shared", str(SHARED), "--smoke",
-         "--work", str(tmp_path / "work"), "--out", str(out)],
+         "--work", str(tmp_path / "work"), "--out", str(out), *final],
         capture_output=True, text=True, env=env, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -31,6 +32,8 @@ def test_smoke_training(tmp_path: Path) -> None:
     assert "20/11/2024" in [t.text for t in doc]  # the news tokenizer was saved with the model
     assert all(t.pos_ for t in doc) and all(t.dep_ for t in doc)
     assert not list(out.parent.glob(".tmp-*"))  # written atomically, no leftovers
+    if final:  # trained on train+dev, and the last models (not dev-selected ones) were assembled
+        assert nlp.meta["sources"] == ["parser_final/model-last", "ner_final/model-last"]
 
 
 def _train_module():  # noqa: ANN202

@@ -132,15 +132,21 @@ def test_canonical_events_and_sources(store) -> None:  # type: ignore[no-untyped
     assert update(store)["events"] == 0  # nothing new
 
 
+def _two_reports_of_one_strike(store, prefix: str, seed: int) -> str:  # type: ignore[no-untyped-def]
+    """Articles <prefix>1 and <prefix>2 (two outlets) report Russia's strike on Ukraine; stories are
+    updated. Returns the second article's text."""
+    for k, outlet in ((1, "Kompas.com"), (2, "detik.com")):
+        aid = f"{prefix}{k}"
+        store.upsert(_result(aid, outlet, "2024-11-21", _text(seed + k - 1),
+                             [_ev(f"{aid}:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
+    update(store)
+    return _text(seed + 1)
+
+
 def test_changed_and_deleted_articles_are_redone(store) -> None:  # type: ignore[no-untyped-def]
     """An updated article leaves its old story and canonical events and is processed again;
     a deleted one leaves them for good; the canonical event's other mentions stay counted."""
-    t1, t2 = _text(11), _text(12)
-    store.upsert(_result("b1", "Kompas.com", "2024-11-21", t1,
-                         [_ev("b1:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
-    store.upsert(_result("b2", "detik.com", "2024-11-21", t2,
-                         [_ev("b2:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
-    update(store)
+    t2 = _two_reports_of_one_strike(store, "b", 11)
     con = store.con
     assert con.execute("SELECT n_mentions, n_sources FROM canonical_events").fetchall() == [(2, 2)]
     assert index_series(con, "RUS-UKR")[0]["score"] == pytest.approx(-18.0)
@@ -172,12 +178,7 @@ def test_changed_and_deleted_articles_are_redone(store) -> None:  # type: ignore
 def test_a_re_analysed_article_is_redone(store) -> None:  # type: ignore[no-untyped-def]
     """Same text stored again with other events (``ingest --force`` after a model update): its old
     event mentions go and the new events are matched, although the content hash did not change."""
-    t1, t2 = _text(21), _text(22)
-    store.upsert(_result("c1", "Kompas.com", "2024-11-21", t1,
-                         [_ev("c1:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
-    store.upsert(_result("c2", "detik.com", "2024-11-21", t2,
-                         [_ev("c2:e0", "ASSAULT", ["RUS"], ["UKR"], "2024-11-20")]))
-    update(store)
+    t2 = _two_reports_of_one_strike(store, "c", 21)
     con = store.con
     assert con.execute("SELECT n_mentions FROM canonical_events").fetchall() == [(2,)]
     store.upsert(_result("c2", "detik.com", "2024-11-21", t2,

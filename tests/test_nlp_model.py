@@ -197,3 +197,36 @@ def test_known_multi_word_names_the_model_missed_are_tagged():
     doc.ents = [doc.char_span(0, 6, label="LOC")]  # "Sesuai" as tagged by a model
     assert [(e.text, e.label_) for e in nlp.gazetteer_labels(doc).ents][:3] == [
         ("Sesuai", "LOC"), ("Mahkamah Agung", "ORG"), ("Kementerian Komunikasi dan Informatika", "ORG")]
+
+
+def test_title_case_lines_are_truecased_for_the_ner():
+    """Headline capitals say nothing about names: dictionary words outside known names are
+    lower-cased before the NER reads such a line again; body sentences and lists are left alone."""
+    words = "Israel Kecam Pernyataan Capres Le Pen Soal Holocaust".split()
+    assert [words[i] for i in sorted(nlp._truecase_indices(words))] == ["Kecam", "Pernyataan", "Soal"]
+    words = "Gedung Putih Kecam Serangan Rusia ke Kyiv".split()  # an actor KB name stays capitalised
+    assert [words[i] for i in sorted(nlp._truecase_indices(words))] == ["Kecam", "Serangan"]
+    vocab = nlp.load().vocab
+    head = Doc(vocab, words="NATO Abaikan Ancaman Putin dan Tetap Gelar Latihan Perang Nuklir".split())
+    body = Doc(vocab, words="NATO Abaikan Ancaman Putin dan Tetap Gelar Latihan Perang Nuklir .".split())
+    names = Doc(vocab, words="Hadir : Andi Malik , Budi Santoso , Rudi Hartono , Joko Susilo Menang".split())
+    assert [nlp._title_case(d[:]) for d in (head, body, names)] == [True, False, False]
+    # a truecased entity trims the one it lies in, never widens one; an all-word entity goes
+    doc = Doc(vocab, words="Israel Kecam Pernyataan Capres Molor Hambat".split(),
+              ents=["B-LOC", "I-LOC", "O", "O", "B-PER", "I-PER"])
+    got = nlp._merge(list(doc.ents), [(0, 1, "LOC"), (0, 3, "ORG")], lowered={1, 2, 4, 5})
+    assert got == [(0, 1, "LOC")]
+
+
+@needs_model
+@needs_seeds
+@pytest.mark.parametrize(("prefix", "names", "word"), [
+    ("003", {("NATO", "ORG"), ("Putin", "PER")}, "Abaikan"),  # "NATO Abaikan Ancaman Putin" (PER)
+    ("002", {("Zelensky", "PER")}, "Klaim"),  # "Zelensky Klaim" (PER)
+    ("000", {("Rusia", "LOC")}, "Tembakkan"),  # "Rusia Tembakkan" (LOC)
+])
+def test_headline_entities_stop_at_headline_words(prefix: str, names: set, word: str) -> None:
+    doc = seed_doc(prefix)
+    line = next(s for s in doc.sents if word in s.text)
+    ents = {(e.text, e.label_) for e in doc.ents if line.start <= e.start < line.end}
+    assert names <= ents and not any(word in text for text, _ in ents)

@@ -220,6 +220,97 @@ def gazetteer_labels(doc: Doc) -> Doc:
 
 
 @functools.lru_cache(maxsize=1)
+def _protected_names() -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    """Multi-word actor KB names ("Gedung Putih", "Dewan Keamanan"), and words that are names as
+    well as dictionary words: one-word KB names, given names and every word of the gazetteer's
+    person names ("Tim Cook", "Martin Luther King"). Headline truecasing leaves them capitalised."""
+    from pantau.actors.kb import load_kb_cached
+
+    aliases = [a for e in load_kb_cached().entries for a in e.aliases]
+    words = {w for name, label in gazetteer().items() if label == "PER" for w in name.split()}
+    words |= {a for a in aliases if " " not in a} | given_names()
+    return frozenset(tuple(a.split()) for a in aliases if " " in a), frozenset(words)
+
+
+def _title_case(sent: Span) -> bool:
+    """A headline or subhead in Title Case (4-20 words, no final period, at most two commas: not a
+    list of names; 3 of 4 words capitalised, 2+ of them dictionary words): its capitals say nothing
+    about names, so the NER over-extends entities ("Rusia Tembakkan", "Zelensky Klaim")."""
+    last = next((t for t in reversed(sent) if not t.is_space), None)
+    if last is None or last.text == "." or sum(t.text in (",", ";") for t in sent) > 2:
+        return False
+    words = [t.text for t in sent if t.is_alpha]
+    caps = [w for w in words if w[0].isupper()]
+    return (
+        4 <= len(words) <= 20
+        and len(caps) >= 0.75 * len(words)
+        and sum(not w.isupper() and morph.in_dictionary(w) for w in caps) >= 2
+    )
+
+
+def _truecase_indices(words: list[str]) -> set[int]:
+    """Positions of capitalised dictionary words outside known names: lower-cased for the NER."""
+    multi, names = _protected_names()
+    gaz = gazetteer()
+    kept: set[int] = set()
+    for i in range(len(words)):
+        for size in range(min(8, len(words) - i), 1, -1):
+            if tuple(words[i : i + size]) in multi or " ".join(words[i : i + size]) in gaz:
+                kept.update(range(i, i + size))
+                break
+    return {
+        i for i, w in enumerate(words)
+        if i not in kept and w[:1].isupper() and not w.isupper() and w.isalpha() and w not in names
+        and morph.in_dictionary(w)
+    }  # fmt: skip
+
+
+def _merge(old: list[Span], new: list[tuple[int, int, str]], lowered: set[int]) -> list[tuple[int, int, str]]:
+    """One sentence's entities: a truecased entity replaces the entities it lies inside (trimming
+    "Israel Kecam" to "Israel"), is dropped where it would widen one (the cased reading is kept),
+    and stands alone elsewhere; a cased entity made only of lower-cased words goes ("Molor Hambat")."""
+    out: list[tuple[int, int, str]] = []
+    replaced: set[int] = set()
+    for a, b, label in new:
+        hit = [k for k, e in enumerate(old) if e.start < b and a < e.end]
+        if all(old[k].start <= a and b <= old[k].end for k in hit):
+            out.append((a, b, label))
+            replaced.update(hit)
+    for k, e in enumerate(old):
+        if k not in replaced and not all(t.i in lowered for t in e):
+            out.append((e.start, e.end, e.label_))
+    return out
+
+
+@Language.factory("pantau_headlines")
+def make_headlines(nlp: Language, name: str):  # noqa: ANN201 - spaCy factory
+    """Entities of Title-Case lines from the NER run again on their truecased words
+    ("Israel Kecam Pernyataan Capres Le Pen" -> "Israel", "Le Pen")."""
+
+    def headlines(doc: Doc) -> Doc:
+        sents = [s for s in doc.sents if _title_case(s)] if doc.has_annotation("SENT_START") else []
+        if not sents:
+            return doc
+        ner = nlp.get_pipe("ner")
+        ents = list(doc.ents)
+        for sent in sents:
+            if any(e.start < sent.start < e.end or e.start < sent.end < e.end for e in ents):
+                continue
+            words = [t.text for t in sent]
+            low = _truecase_indices(words)
+            cased = [w[0].lower() + w[1:] if i in low else w for i, w in enumerate(words)]
+            again = ner(Doc(doc.vocab, words=cased, spaces=[bool(t.whitespace_) for t in sent]))
+            new = [(sent.start + e.start, sent.start + e.end, e.label_) for e in again.ents]
+            inside = [e for e in ents if sent.start <= e.start and e.end <= sent.end]
+            merged = _merge(inside, new, {sent.start + i for i in low})
+            ents = [e for e in ents if e not in inside] + [Span(doc, a, b, label=lab) for a, b, lab in merged]
+        doc.ents = sorted(ents, key=lambda e: e.start)
+        return doc
+
+    return headlines
+
+
+@functools.lru_cache(maxsize=1)
 def _name_lexicons() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
     """Person titles (lower-cased word tuples, longest first) and one-word country names (owners).
 
@@ -346,6 +437,7 @@ def _build(path: Path | None) -> Language:
         else:
             nlp.add_pipe("pantau_sentences")
     if "ner" in nlp.pipe_names:
+        nlp.add_pipe("pantau_headlines", last=True)
         nlp.add_pipe("pantau_ent_fix", last=True)
         nlp.add_pipe("pantau_titles", last=True)
         nlp.add_pipe("pantau_gazetteer", last=True)

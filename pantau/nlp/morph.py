@@ -17,7 +17,7 @@ from pathlib import Path
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-__all__ = ["Analysis", "analyse", "root"]
+__all__ = ["Analysis", "analyse", "in_dictionary", "root"]
 
 DATA = Path(__file__).parent / "data"
 
@@ -210,3 +210,14 @@ def _candidates_with_root(w: str, stem: str) -> list[tuple[str, str, str, str]]:
 def root(word: str) -> str:
     """Shortcut: the root of ``word``."""
     return analyse(word).root
+
+
+@lru_cache(maxsize=200_000)
+def in_dictionary(word: str) -> bool:
+    """Is ``word`` (any case) an Indonesian dictionary word or a derived form of one ("kecam",
+    "terancam", "melahirkan")? Most names are not ("Rusia", "Zelensky", "Pogba")."""
+    w = word.lower()
+    if _in_lexicon(w):
+        return True
+    r = analyse(w).root
+    return r != w and _in_lexicon(r)

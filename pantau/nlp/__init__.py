@@ -12,7 +12,7 @@ import functools
 import gzip
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy
@@ -282,16 +282,18 @@ def _merge(old: list[Span], new: list[tuple[int, int, str]], lowered: set[int]) 
     return out
 
 
-@Language.factory("pantau_headlines")
-def make_headlines(nlp: Language, name: str):  # noqa: ANN201 - spaCy factory
+class HeadlineEntities:
     """Entities of Title-Case lines from the NER run again on their truecased words
-    ("Israel Kecam Pernyataan Capres Le Pen" -> "Israel", "Le Pen")."""
+    ("Israel Kecam Pernyataan Capres Le Pen" -> "Israel", "Le Pen"). A class holding the NER
+    component, not a closure, so the pipeline still pickles (``nlp.pipe(n_process=...)``)."""
 
-    def headlines(doc: Doc) -> Doc:
+    def __init__(self, ner: Callable[[Doc], Doc]) -> None:
+        self.ner = ner
+
+    def __call__(self, doc: Doc) -> Doc:
         sents = [s for s in doc.sents if _title_case(s)] if doc.has_annotation("SENT_START") else []
         if not sents:
             return doc
-        ner = nlp.get_pipe("ner")
         ents = list(doc.ents)
         for sent in sents:
             if any(e.start < sent.start < e.end or e.start < sent.end < e.end for e in ents):
@@ -299,7 +301,7 @@ def make_headlines(nlp: Language, name: str):  # noqa: ANN201 - spaCy factory
             words = [t.text for t in sent]
             low = _truecase_indices(words)
             cased = [w[0].lower() + w[1:] if i in low else w for i, w in enumerate(words)]
-            again = ner(Doc(doc.vocab, words=cased, spaces=[bool(t.whitespace_) for t in sent]))
+            again = self.ner(Doc(doc.vocab, words=cased, spaces=[bool(t.whitespace_) for t in sent]))
             new = [(sent.start + e.start, sent.start + e.end, e.label_) for e in again.ents]
             inside = [e for e in ents if sent.start <= e.start and e.end <= sent.end]
             merged = _merge(inside, new, {sent.start + i for i in low})
@@ -307,7 +309,11 @@ def make_headlines(nlp: Language, name: str):  # noqa: ANN201 - spaCy factory
         doc.ents = sorted(ents, key=lambda e: e.start)
         return doc
 
-    return headlines
+
+@Language.factory("pantau_headlines")
+def make_headlines(nlp: Language, name: str) -> HeadlineEntities:
+    """Needs the trained "ner" earlier in the pipeline."""
+    return HeadlineEntities(nlp.get_pipe("ner"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,7 +3,7 @@ PY ?= python3
 SHARED ?= ../shared
 DB ?= pantau-demo.duckdb
 
-.PHONY: install demo test lint models bench
+.PHONY: install demo test lint models teacher bench
 
 install:
 	$(PY) -m pip install -q -e '.[dev]'
@@ -19,9 +19,19 @@ test: install
 	$(PY) -m ruff check pantau tests scripts
 	$(PY) -m pytest -q
 
+# the teacher parser ensemble for up-training (needs PyTorch): TEACHER_DEVICE=cuda on a GPU machine takes
+# about 6 minutes; on a CPU it takes many hours
+TEACHER_DEVICE ?= cpu
+
+teacher: install
+	$(PY) -m pip install -q -e '.[train,teacher]'
+	$(PY) scripts/teacher_parser.py export --shared $(SHARED)
+	$(PY) scripts/teacher_parser.py train --device $(TEACHER_DEVICE)
+
 models: install
 	$(PY) -m pip install -q -e '.[train]'
-	$(PY) scripts/train_nlp.py --shared $(SHARED)
+	test -f training/teacher/out/silver.jsonl.gz || $(MAKE) teacher
+	$(PY) scripts/train_nlp.py --shared $(SHARED) --silver training/teacher --parser-steps 16000
 
 bench: install
 	$(PY) scripts/bench.py --shared $(SHARED)

@@ -12,7 +12,8 @@ Stages (all by default):
             each word's first and last 4 characters from its context; `spacy pretrain`)
   parser    tok2vec + morphologizer (UPOS) + parser trained on GSD-2.1 train + CSUI train (CSUI
             relabelled to GSD 2.1's conventions: harmonise_csui), with an auxiliary tagger on the
-            nlp-id kumparan POS corpus sharing the tok2vec during training only (aux_pos_docs)
+            nlp-id kumparan POS corpus sharing the tok2vec during training only (aux_pos_docs), and
+            with --silver, corpus sentences parsed by the teacher (silver_docs; up-training)
   ner       tok2vec + ner trained on the pooled NER training sets
   gazetteer DBpedia name lists -> pantau/nlp/models/gazetteer.tsv.gz (NER label correction)
   assemble  one pipeline (news tokenizer, parser part, NER part), written atomically to --out
@@ -52,6 +53,9 @@ AUX_POS_RATIO = 2
 # (parser: best dev LAS at step 7,200; NER: best dev F1 at step 2,600). Not shipped: both scored
 # within run-to-run noise of dev-selected runs (see MODEL_CARD.md)
 FINAL_STEPS = {"parser": 7200, "ner": 2600}
+# --silver: teacher-parsed corpus tokens per treebank token in the parser part's training data
+# (dev LAS, up to 16,000 steps: 3:1 76.19, 6:1 76.27; 1:1 with 12,000 steps 76.26)
+SILVER_RATIO = 6.0
 NER_MAP = {
     "PER": "PER", "PERSON": "PER", "PPL": "PER",
     "ORG": "ORG", "ORGANISATION": "ORG", "ORGANIZATION": "ORG",
@@ -215,6 +219,51 @@ def aux_pos_docs(vocab, path: Path, held_out: set[str], tokens: int, per_doc: in
     return docs
 
 
+def silver_docs(vocab, teacher: Path, tokens: int, per_doc: int = 10, upos: bool = False) -> list[Doc]:
+    """About ``tokens`` tokens of corpus sentences parsed by the teacher ensemble
+    (scripts/teacher_parser.py: ``teacher``/sentences.json.gz and ``teacher``/out/silver.jsonl.gz).
+
+    Why: up-training. The teacher (biaffine BiLSTM parsers, far too slow for run time) is more
+    accurate than the CNN parser; its parses of news sentences teach the CNN parser on more text
+    than the treebanks hold. Only parses whose heads form a tree are used, in corpus order. UPOS
+    is left missing unless ``upos`` (the teacher tags less accurately than the morphologizer)."""
+    with gzip.open(teacher / "sentences.json.gz", "rt", encoding="utf-8") as fh:
+        sents = json.load(fh)["silver"]
+    with gzip.open(teacher / "out" / "silver.jsonl.gz", "rt", encoding="utf-8") as fh:
+        parses = [json.loads(line) for line in fh]
+    docs: list[Doc] = []
+    batch: list[tuple[dict, dict]] = []
+    total = 0
+    for sent, parse in zip(sents, parses, strict=True):
+        if total >= tokens:
+            break
+        if not parse["tree"]:
+            continue
+        batch.append((sent, parse))
+        total += len(sent["words"])
+        if len(batch) == per_doc:
+            docs.append(_parsed_doc(vocab, batch, upos))
+            batch = []
+    if batch:
+        docs.append(_parsed_doc(vocab, batch, upos))
+    return docs
+
+
+def _parsed_doc(vocab, batch: list[tuple[dict, dict]], upos: bool) -> Doc:
+    words, spaces, pos, heads, deps, starts = [], [], [], [], [], []
+    for sent, parse in batch:
+        offset = len(words)
+        words += sent["words"]
+        spaces += sent["spaces"]
+        spaces[-1] = True
+        pos += parse["upos"]
+        heads += [offset + h - 1 if h else offset + k for k, h in enumerate(parse["heads"])]
+        deps += [d if h else "ROOT" for d, h in zip(parse["deps"], parse["heads"], strict=True)]
+        starts += [k == 0 for k in range(len(sent["words"]))]
+    return Doc(vocab, words=words, spaces=spaces, pos=pos if upos else None, heads=heads, deps=deps,
+               sent_starts=starts)
+
+
 # ----------------------------------------------------------------------------- NER
 
 
@@ -312,7 +361,8 @@ def ner_sets(data: Path) -> dict[str, list[Path]]:
 # ----------------------------------------------------------------------------- prepare
 
 
-def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RATIO) -> dict[str, int]:
+def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RATIO,
+            silver: Path | None = None, silver_ratio: float = SILVER_RATIO) -> dict[str, int]:
     """Write train/dev/test DocBins; returns sizes. Test sentences are removed from training."""
     data = shared / "data"
     ud = data / "ud"
@@ -354,8 +404,11 @@ def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RA
     ud_tokens = sum(len(d) for d in ud_train)
     aux = aux_pos_docs(vocab, data / "nlp-id" / "dataset_postag.txt", unseen, int(aux_ratio * ud_tokens))
     sizes["aux_pos_docs"] = len(aux)
-    ud_train += aux
-    random.Random(SEED).shuffle(ud_train)
+    ud_train = _shuffled(ud_train + aux)
+    if silver is not None:  # teacher parses of corpus sentences (scripts/teacher_parser.py)
+        parsed = silver_docs(vocab, silver, int(silver_ratio * ud_tokens))
+        sizes["silver_docs"] = len(parsed)
+        ud_train = _shuffled(ud_train + parsed)
     save("ud_train", ud_train)
     save("ud_dev", ud_dev)
     save("ud_train_dev", _shuffled(ud_train + ud_dev))  # --final
@@ -588,7 +641,7 @@ def assemble(parser_dir: Path, ner_dir: Path, out: Path, meta: dict) -> None:
     """One pipeline: parser part with its shared tok2vec, NER with its own (inlined) tok2vec."""
     parser_nlp = spacy.load(parser_dir)
     ner_nlp = spacy.load(ner_dir)
-    if "tok2vec" in ner_nlp.pipe_names:
+    if "tok2vec" in ner_nlp.pipe_names and "ner" in ner_nlp.get_pipe("tok2vec").listening_components:
         ner_nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
     nlp = customize(spacy.blank("id", vocab=parser_nlp.vocab))
     nlp.config["nlp"]["tokenizer"] = {"@tokenizers": "spacy.Tokenizer.v1"}
@@ -625,6 +678,11 @@ def main(argv: list[str] | None = None) -> int:
                     "and used as static vectors by both tok2vec layers, as in the shipped model)")
     ap.add_argument("--aux-pos-ratio", type=float, default=AUX_POS_RATIO,
                     help="auxiliary POS tokens per treebank token in the parser part's training data")
+    ap.add_argument("--silver", type=Path, default=None, metavar="TEACHER_DIR",
+                    help="add corpus sentences parsed by the teacher ensemble (scripts/teacher_parser.py "
+                    "--data TEACHER_DIR) to the parser part's training data (up-training)")
+    ap.add_argument("--silver-ratio", type=float, default=SILVER_RATIO,
+                    help="teacher-parsed tokens per treebank token")
     ap.add_argument("--final", default="", metavar="PARTS",
                     help="comma-separated parts (parser, ner) trained on train+dev for "
                     "FINAL_STEPS steps (or --parser-steps/--ner-steps); their last model is assembled: "
@@ -634,6 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=None, help="time limit per component")
     ap.add_argument("--resume-from", type=Path, default=None,
                     help="continue training from the parser/ and ner/ models of an earlier work dir")
+    ap.add_argument("--ner-model", type=Path, default=None,
+                    help="assemble with the NER of this pipeline (e.g. the shipped one) instead of --work's")
     ap.add_argument("--parser-config", type=Path, default=ROOT / "configs" / "parser.cfg")
     ap.add_argument("--ner-config", type=Path, default=ROOT / "configs" / "ner.cfg")
     args = ap.parse_args(argv)
@@ -645,7 +705,8 @@ def main(argv: list[str] | None = None) -> int:
     pconf, nconf = args.parser_config, args.ner_config
     t0 = time.time()
     if "prepare" in stages:
-        print("prepare:", prepare(args.shared, work, args.smoke, args.aux_pos_ratio), flush=True)
+        sizes = prepare(args.shared, work, args.smoke, args.aux_pos_ratio, args.silver, args.silver_ratio)
+        print("prepare:", sizes, flush=True)
     if "gazetteer" in stages and not args.smoke:
         gaz = out.parent / "gazetteer.tsv.gz"
         print("gazetteer entries:", build_gazetteer(args.shared, gaz), flush=True)
@@ -682,9 +743,11 @@ def main(argv: list[str] | None = None) -> int:
             print(exc, flush=True)
     if "assemble" in stages:
         pdir = _best(work / _run("parser", final), last="parser" in final)
-        ndir = _best(work / _run("ner", final), last="ner" in final)
+        ndir = args.ner_model or _best(work / _run("ner", final), last="ner" in final)
+        # an assembled pipeline's NER keeps the source it was trained in
+        ner_source = json.loads((ndir / "meta.json").read_text()).get("sources", [None, None])[1]
         meta = {"name": "pantau", "version": "0.1.0", "description": "Pantau Indonesian news pipeline",
-                "license": "CC BY-SA 4.0", "sources": [_rel(pdir), _rel(ndir)]}
+                "license": "CC BY-SA 4.0", "sources": [_rel(pdir), ner_source or _rel(ndir)]}
         assemble(pdir, ndir, out, meta)
         print(f"model written to {out}", flush=True)
     print(f"done in {time.time() - t0:.0f}s", flush=True)

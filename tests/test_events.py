@@ -395,8 +395,9 @@ def test_dep_subject_of_coordinated_verb():
     # dev/corpus style: the subject of "berdiplomasi" is shared by the conjoined "berkonsultasi"
     ev = asserted(
         parsed(
-            "Bongbong mengatakan Mary Jane akan kembali ke Filipina, setelah lebih dari satu dekade Filipina "
-            "berdiplomasi dan berkonsultasi dengan pemerintah Indonesia untuk menunda eksekusinya.",
+            "Bongbong mengatakan Mary Jane akan kembali ke Filipina, setelah Filipina berdiplomasi "
+            "dan berkonsultasi dengan pemerintah Indonesia selama lebih dari satu dekade untuk "
+            "menunda eksekusinya.",
             "2024-12-18",
         ),
         "CONSULT",

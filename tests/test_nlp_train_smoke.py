@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import subprocess
 import sys
@@ -13,17 +15,34 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
+def _teacher_output(d: Path) -> Path:
+    """A teacher dir (scripts/teacher_parser.py) holding one parsed corpus sentence."""
+    (d / "out").mkdir(parents=True)
+    words = ["Rusia", "menyerang", "Ukraina", "."]
+    with gzip.open(d / "sentences.json.gz", "wt", encoding="utf-8") as fh:
+        json.dump({"silver": [{"words": words, "spaces": [True, True, False, False]}]}, fh)
+    with gzip.open(d / "out" / "silver.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"heads": [2, 0, 2, 2], "deps": ["nsubj", "root", "obj", "punct"],
+                             "upos": ["PROPN", "VERB", "PROPN", "PUNCT"], "tree": True}) + "\n")
+    return d
+
+
 @pytest.mark.skipif(not (SHARED / "data" / "ud").is_dir(), reason="shared training data not available")
-@pytest.mark.parametrize("final", [[], ["--final", "parser,ner"]], ids=["dev-selected", "final-on-train-dev"])
-def test_smoke_training(tmp_path: Path, final: list[str]) -> None:
+@pytest.mark.parametrize("options", [[], ["--final", "parser,ner"], ["--silver"]],
+                         ids=["dev-selected", "final-on-train-dev", "with-teacher-parses"])
+def test_smoke_training(tmp_path: Path, options: list[str]) -> None:
     out = tmp_path / "model"
+    if options == ["--silver"]:
+        options = ["--silver", str(_teacher_output(tmp_path / "teacher"))]
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train_nlp.py"), "--shared", str(SHARED), "--smoke",
-         "--work", str(tmp_path / "work"), "--out", str(out), *final],
+         "--work", str(tmp_path / "work"), "--out", str(out), *options],
         capture_output=True, text=True, env=env, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    if options[:1] == ["--silver"]:
+        assert "'silver_docs': 1" in proc.stdout
     import spacy
 
     nlp = spacy.load(out)
@@ -32,7 +51,7 @@ def test_smoke_training(tmp_path: Path, final: list[str]) -> None:
     assert "20/11/2024" in [t.text for t in doc]  # the news tokenizer was saved with the model
     assert all(t.pos_ for t in doc) and all(t.dep_ for t in doc)
     assert not list(out.parent.glob(".tmp-*"))  # written atomically, no leftovers
-    if final:  # trained on train+dev, and the last models (not dev-selected ones) were assembled
+    if options[:1] == ["--final"]:  # trained on train+dev; the last models, not dev-selected ones, assembled
         assert nlp.meta["sources"] == ["parser_final/model-last", "ner_final/model-last"]
 
 

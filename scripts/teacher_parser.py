@@ -257,6 +257,7 @@ def train_one(data: Path, out: Path, seed: int, epochs: int, minutes: float | No
               batch_tokens: int) -> None:
     """Train one biaffine parser; keep the weights of its best epoch on GSD dev (LAS)."""
     torch, nn, Biaffine = _torch()
+    out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     sets, pre_words, vectors = _load_data(data)

@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
     ap.add_argument("--data", type=Path, default=ROOT / "training" / "teacher")
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--limit", type=int, default=60_000, help="corpus sentences to export")
+    ap.add_argument("--limit", type=int, default=80_000, help="corpus sentences to export")
     ap.add_argument("--seeds", default="1,2,3,4,5,6", help="one model per seed, trained in parallel")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=84, help="training epochs per model")

@@ -161,32 +161,34 @@ def ud_docs(vocab, path: Path, per_doc: int = 10, limit: int | None = None,
     """Group sentences into multi-sentence docs so the parser learns sentence boundaries."""
     docs: list[Doc] = []
     batch: list[list[dict]] = []
-
-    def flush() -> None:
-        words, spaces, pos, heads, deps, starts = [], [], [], [], [], []
-        for sent in batch:
-            offset = len(words)
-            for k, w in enumerate(sent):
-                words.append(w["form"])
-                spaces.append("SpaceAfter=No" not in w["misc"])
-                pos.append(w["upos"] if w["upos"] != "_" else "X")
-                heads.append(offset + w["head"] - 1 if w["head"] else offset + k)
-                deps.append(w["dep"].lower() if w["head"] else "ROOT")
-                starts.append(k == 0)
-            spaces[-1] = True
-        docs.append(Doc(vocab, words=words, spaces=spaces, pos=pos, heads=heads, deps=deps,
-                        sent_starts=starts))
-        batch.clear()
-
     for n, sent in enumerate(read_conllu(path)):
         if limit is not None and n >= limit:
             break
         batch.append(harmonise_csui(sent) if harmonise else sent)
         if len(batch) >= per_doc:
-            flush()
+            docs.append(sentences_doc(vocab, batch))
+            batch = []
     if batch:
-        flush()
+        docs.append(sentences_doc(vocab, batch))
     return docs
+
+
+def sentences_doc(vocab, batch: list[list[dict]], pos: bool = True) -> Doc:
+    """One doc of several sentences (word dicts as read_conllu gives them); ``pos=False`` leaves
+    UPOS missing."""
+    words, spaces, tags, heads, deps, starts = [], [], [], [], [], []
+    for sent in batch:
+        offset = len(words)
+        for k, w in enumerate(sent):
+            words.append(w["form"])
+            spaces.append("SpaceAfter=No" not in w["misc"])
+            tags.append(w["upos"] if w["upos"] != "_" else "X")
+            heads.append(offset + w["head"] - 1 if w["head"] else offset + k)
+            deps.append(w["dep"].lower() if w["head"] else "ROOT")
+            starts.append(k == 0)
+    spaces[-1] = True
+    return Doc(vocab, words=words, spaces=spaces, pos=tags if pos else None, heads=heads, deps=deps,
+               sent_starts=starts)
 
 
 def aux_pos_docs(vocab, path: Path, held_out: set[str], tokens: int, per_doc: int = 10) -> list[Doc]:
@@ -232,36 +234,25 @@ def silver_docs(vocab, teacher: Path, tokens: int, per_doc: int = 10, upos: bool
     with gzip.open(teacher / "out" / "silver.jsonl.gz", "rt", encoding="utf-8") as fh:
         parses = [json.loads(line) for line in fh]
     docs: list[Doc] = []
-    batch: list[tuple[dict, dict]] = []
+    batch: list[list[dict]] = []
     total = 0
     for sent, parse in zip(sents, parses, strict=True):
         if total >= tokens:
             break
         if not parse["tree"]:
             continue
-        batch.append((sent, parse))
-        total += len(sent["words"])
+        n = len(sent["words"])
+        rows = zip(sent["words"], sent["spaces"], parse["upos"], parse["heads"], parse["deps"], strict=True)
+        batch.append([{"form": w, "upos": u, "head": h, "dep": d,
+                       "misc": "_" if space or k == n - 1 else "SpaceAfter=No"}  # sentences end in a space
+                      for k, (w, space, u, h, d) in enumerate(rows)])
+        total += n
         if len(batch) == per_doc:
-            docs.append(_parsed_doc(vocab, batch, upos))
+            docs.append(sentences_doc(vocab, batch, pos=upos))
             batch = []
     if batch:
-        docs.append(_parsed_doc(vocab, batch, upos))
+        docs.append(sentences_doc(vocab, batch, pos=upos))
     return docs
-
-
-def _parsed_doc(vocab, batch: list[tuple[dict, dict]], upos: bool) -> Doc:
-    words, spaces, pos, heads, deps, starts = [], [], [], [], [], []
-    for sent, parse in batch:
-        offset = len(words)
-        words += sent["words"]
-        spaces += sent["spaces"]
-        spaces[-1] = True
-        pos += parse["upos"]
-        heads += [offset + h - 1 if h else offset + k for k, h in enumerate(parse["heads"])]
-        deps += [d if h else "ROOT" for d, h in zip(parse["deps"], parse["heads"], strict=True)]
-        starts += [k == 0 for k in range(len(sent["words"]))]
-    return Doc(vocab, words=words, spaces=spaces, pos=pos if upos else None, heads=heads, deps=deps,
-               sent_starts=starts)
 
 
 # ----------------------------------------------------------------------------- NER

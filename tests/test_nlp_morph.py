@@ -182,7 +182,9 @@ def test_clitics_and_case(word: str, root: str, clitic: str | None, voice: str |
     assert (a.root, a.clitic, a.voice) == (root, clitic, voice)
 
 
-@pytest.mark.parametrize("word", ["presiden", "menteri", "berita", "perang", "Indonesia", "2024", "AS"])
+# "Mesir", "Megawati", "Medina": meN- is plain me- only before l/m/n/r/w/y, so these are not me-sir etc.
+@pytest.mark.parametrize("word", ["presiden", "menteri", "berita", "perang", "Indonesia", "2024", "AS",
+                                  "Mesir", "Megawati", "Medina"])
 def test_plain_words_untouched(word: str) -> None:
     a = analyse(word)
     assert a.root == word.lower() and a.prefix is None and a.voice is None

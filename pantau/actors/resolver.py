@@ -35,13 +35,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from pantau.actors.kb import KB, KBEntry, Role, clear_cache, load_kb_cached
+from pantau.nlp.morph import in_dictionary, in_lexicon
 from pantau.records import Article, Entity
 
 TOKEN_RE = re.compile(r"\w+", re.UNICODE)
@@ -224,37 +224,6 @@ def _sentence_starts(text: str) -> list[int]:
     return starts
 
 
-@lru_cache(maxsize=1)
-def _dictionary_words() -> frozenset[str]:
-    """Indonesian root words (PySastrawi's dictionary) — never fuzzy-matched to names."""
-    try:
-        import Sastrawi
-
-        p = Path(Sastrawi.__file__).parent / "Stemmer" / "data" / "kata-dasar.txt"
-        return frozenset(w.strip().lower() for w in p.read_text(encoding="utf-8").split())
-    except Exception:  # pragma: no cover - optional dependency missing
-        return frozenset()
-
-
-@lru_cache(maxsize=50000)
-def _affixed_word(word: str) -> bool:
-    """True for derived words whose stem is a dictionary root (per-ekonomi-an, ke-polisi-an)."""
-    if len(word) < 6 or not word.isalpha():
-        return False
-    try:
-        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-    except ImportError:  # pragma: no cover
-        return False
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = StemmerFactory().create_stemmer()
-    stem = _STEMMER.stem(word)
-    return stem != word and stem in _dictionary_words()
-
-
-_STEMMER: Any = None
-
-
 class ActorResolver:
     """Resolve actor mentions; build once (``get_resolver()``), call many times."""
 
@@ -340,7 +309,7 @@ class ActorResolver:
     @lru_cache(maxsize=20000)  # noqa: B019 - one resolver per process (get_resolver)
     def _fuzzy_cached(self, word: str) -> KBEntry | None:
         low = word.lower()
-        if low in _dictionary_words() or low in self._alias_lower_tokens or low in NAME_STOP:
+        if in_lexicon(low) or low in self._alias_lower_tokens or low in NAME_STOP:
             return None
 
         # native ratio prefilter (fast), then the transposition-aware OSA similarity on the few left:
@@ -475,8 +444,10 @@ class ActorResolver:
 
     # ----------------------------------------------------------- resolution
     def _is_word(self, tok: Tok) -> bool:
-        """An ordinary Indonesian word (a dictionary root, or an affixed form of one: "Perekonomian")."""
-        return len(tok.lower) > 2 and (tok.lower in _dictionary_words() or _affixed_word(tok.lower))
+        """An ordinary Indonesian word (a dictionary root, or an affixed form of one: "Perekonomian").
+        Short words count only as roots: "Hakan" is a name, not hak-an."""
+        w = tok.lower
+        return len(w) > 2 and (in_lexicon(w) or (len(w) >= 6 and in_dictionary(w)))
 
     def _unknown_name(self, toks: list[Tok], i: int, text: str, taken: set[int]) -> tuple[int, int] | None:
         """(start, end) token indices of an unknown person's name starting at or just after i, or None.
@@ -822,7 +793,7 @@ class ActorResolver:
                     # Cho"); not for longer names, whose first word is often a glued place ("Queensland ...")
                     east_asian = len(parts) == 3 and all(len(p) <= 6 for p in parts)
                     for w, first in ((parts[-1], False), (parts[0], True))[: 2 if east_asian else 1]:
-                        if len(w) < 3 or w.lower() in _dictionary_words() or w.lower() in NAME_PARTICLES:
+                        if len(w) < 3 or in_lexicon(w.lower()) or w.lower() in NAME_PARTICLES:
                             continue
                         if first:
                             surname_memory.setdefault(w, m)

@@ -118,7 +118,8 @@ def _tables() -> tuple[frozenset[str], dict[str, Analysis]]:
     return frozenset(roots), words
 
 
-def _in_lexicon(word: str) -> bool:
+def in_lexicon(word: str) -> bool:
+    """Is lower-case ``word`` a root of the dictionary (PySastrawi's, plus ``morph_exceptions.tsv``)?"""
     extra, _ = _tables()
     return word in extra or _stemmer().delegatedStemmer.dictionary.contains(word)
 
@@ -150,9 +151,11 @@ def _candidates(w: str) -> list[tuple[str, str, str, str]]:
                 rest = stem[len(surface) :]
                 if surface in ("te", "be") and not rest.startswith("r") and rest != "kerja":
                     continue  # ter-/ber- lose their r only before r (and in bekerja)
+                if surface == "me" and not rest.startswith(("l", "m", "n", "r", "w", "y")):
+                    continue  # meN- is plain me- only before l/m/n/r/w/y ("megawati" is not meN-gawat-i)
                 for restore in restores:
                     r = restore + rest
-                    if len(r) >= 3 and _in_lexicon(r):
+                    if len(r) >= 3 and in_lexicon(r):
                         if label == "pe":  # pe- is peN- before l/m/n/w/y, per- before r
                             label = "per" if r.startswith("r") else "peN"
                         found.append((r, label, suffix, clitic))
@@ -217,7 +220,7 @@ def in_dictionary(word: str) -> bool:
     """Is ``word`` (any case) an Indonesian dictionary word or a derived form of one ("kecam",
     "terancam", "melahirkan")? Most names are not ("Rusia", "Zelensky", "Pogba")."""
     w = word.lower()
-    if _in_lexicon(w):
+    if in_lexicon(w):
         return True
     r = analyse(w).root
-    return r != w and _in_lexicon(r)
+    return r != w and in_lexicon(r)

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from pantau.nlp.morph import in_lexicon
 from pantau.records import Location
 
 try:
@@ -279,16 +280,6 @@ def _person_aliases() -> frozenset[str]:
 _PERSONS: frozenset[str] | None = None
 
 
-def _dictionary() -> frozenset[str]:
-    """Indonesian root words: a capitalised "Serang" in a headline is the verb unless cued ("di Serang")."""
-    try:
-        from pantau.actors.resolver import _dictionary_words
-
-        return _dictionary_words()
-    except Exception:
-        return frozenset()
-
-
 def find_places(doc_or_text: Any, prefer_country: str | None = None) -> list[tuple[int, int, Location]]:
     """Place mentions with char spans: NER LOC/GPE/FAC entities when the doc has them, plus gazetteer
     matching over capitalised word runs outside any NER entity (a bare name needs a cue word before
@@ -335,7 +326,7 @@ def find_places(doc_or_text: Any, prefer_country: str | None = None) -> list[tup
             prev = toks[i - 1][2].lower() if i > 0 else ""
             cue = prev in CUES
             bare_ok = p.kind in {"exonym", "country"} or (
-                p.kind == "city" and p.pop >= BIG_CITY and (n > 1 or span.lower() not in _dictionary())
+                p.kind == "city" and p.pop >= BIG_CITY and (n > 1 or not in_lexicon(span.lower()))
             )
             if (cue and (p.kind != "city_alt" or n > 1 or len(span) > 4)) or bare_ok:
                 found = (n, p)

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -45,20 +46,28 @@ def _gold_tok(nlp, ref: Doc) -> Doc:
     return Doc(nlp.vocab, words=[t.text for t in ref], spaces=[bool(t.whitespace_) for t in ref])
 
 
+def _universal(dep: str) -> str:
+    return "root" if dep.lower() == "root" else dep.split(":")[0]
+
+
+def attachment_scores(tokens: Iterable[tuple[int, str, str, int, str, str]]) -> dict[str, float]:
+    """UPOS, UAS and LAS in percent from (predicted head, relation, UPOS, gold head, relation, UPOS)
+    per token: every token incl. punctuation, universal relation (CoNLL 2018 style)."""
+    n = pos_ok = uas_ok = las_ok = 0
+    for ph, pdep, pu, gh, gdep, gu in tokens:
+        n += 1
+        pos_ok += pu == gu
+        if ph == gh:
+            uas_ok += 1
+            las_ok += _universal(pdep) == _universal(gdep)
+    return {"tokens": n, "UPOS": 100 * pos_ok / n, "UAS": 100 * uas_ok / n, "LAS": 100 * las_ok / n}
+
+
 def eval_ud(nlp, docs: list[Doc]) -> dict[str, float]:
     preds = list(nlp.pipe((_gold_tok(nlp, d) for d in docs), batch_size=64))
-    n = pos_ok = uas_ok = las_ok = 0
-    for pred, ref in zip(preds, docs, strict=True):
-        for p, g in zip(pred, ref, strict=True):
-            n += 1
-            pos_ok += p.pos_ == g.pos_
-            gh, ph = g.head.i, p.head.i
-            gdep = "root" if g.dep_.lower() == "root" else g.dep_.split(":")[0]
-            pdep = "root" if p.dep_.lower() == "root" else p.dep_.split(":")[0]
-            if gh == ph:
-                uas_ok += 1
-                las_ok += gdep == pdep
-    return {"tokens": n, "UPOS": 100 * pos_ok / n, "UAS": 100 * uas_ok / n, "LAS": 100 * las_ok / n}
+    return attachment_scores((p.head.i, p.dep_, p.pos_, g.head.i, g.dep_, g.pos_)
+                             for pred, ref in zip(preds, docs, strict=True)
+                             for p, g in zip(pred, ref, strict=True))
 
 
 def eval_ner(nlp, docs: list[Doc]) -> dict[str, object]:

@@ -333,18 +333,14 @@ def is_tree(heads: list[int]) -> bool:
 
 
 def evaluate(models: list, torch, voc: Vocab, sents: list[dict], device: str) -> dict:  # noqa: ANN001
-    """UPOS, UAS and LAS (universal relations, every token, as scripts/eval_nlp.py)."""
+    """UPOS, UAS and LAS, scored as scripts/eval_nlp.py scores the pipeline."""
+    from eval_nlp import attachment_scores
+
     pred = predict(models, torch, voc, sents, device)
-    n = pos = uas = las = 0
-    for p, g in zip(pred, sents, strict=True):
-        for ph, pd, pu, gh, gd, gu in zip(p["heads"], p["deps"], p["upos"], g["heads"], g["deps"], g["upos"],
-                                          strict=True):
-            n += 1
-            pos += pu == gu
-            if ph == gh:
-                uas += 1
-                las += pd.split(":")[0] == gd.split(":")[0]
-    return {"upos": round(100 * pos / n, 2), "uas": round(100 * uas / n, 2), "las": round(100 * las / n, 2)}
+    sc = attachment_scores(row for p, g in zip(pred, sents, strict=True)
+                           for row in zip(p["heads"], p["deps"], p["upos"], g["heads"], g["deps"], g["upos"],
+                                          strict=True))
+    return {k.lower(): round(sc[k], 2) for k in ("UPOS", "UAS", "LAS")}
 
 
 def train(data: Path, out: Path, seeds: list[int], epochs: int, minutes: float | None, device: str,

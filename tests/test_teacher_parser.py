@@ -89,3 +89,14 @@ def test_the_teacher_trains_scores_and_parses_corpus_sentences(tmp_path: Path) -
     assert len(parse["heads"]) == len(parse["deps"]) == len(parse["upos"]) == 4
     assert all(0 <= h <= 4 for h in parse["heads"]) and parse["tree"] == t.is_tree(parse["heads"])
     assert set(parse["deps"]) <= {d for s in GOLD for d in s["deps"]}
+
+
+def test_attachment_scores_count_every_token_and_universal_relations() -> None:
+    """The pipeline (scripts/eval_nlp.py) and the teacher are scored by one function."""
+    score = _module("eval_nlp").attachment_scores([
+        (2, "nsubj:pass", "PROPN", 2, "nsubj", "PROPN"),  # subtype stripped: labelled match
+        (0, "ROOT", "VERB", 0, "root", "VERB"),  # spaCy's ROOT is root
+        (2, "obj", "NOUN", 2, "obl", "PROPN"),  # right head, wrong relation and UPOS
+        (1, "punct", "PUNCT", 2, "punct", "PUNCT"),  # punctuation counts; wrong head
+    ])  # fmt: skip
+    assert score == {"tokens": 4, "UPOS": 75.0, "UAS": 75.0, "LAS": 50.0}

@@ -645,6 +645,10 @@ def assemble(parser_dir: Path, ner_dir: Path, out: Path, meta: dict) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent))
     nlp.to_disk(tmp)
+    # The string table is only a cache of hash -> text: the components add their labels when they
+    # load and the tokenizer adds each word it meets. What training put there (the words of the
+    # training data, incl. the teacher-parsed corpus sentences, which must not ship) is dropped.
+    (tmp / "vocab" / "strings.json").write_text("[]", encoding="utf-8")
     tmp.chmod(0o755)  # mkdtemp makes it private
     old = out.parent / f".old-{out.name}-{os.getpid()}"
     if out.exists():

@@ -43,6 +43,7 @@ def test_smoke_training(tmp_path: Path, options: list[str]) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     if options[:1] == ["--silver"]:
         assert "'silver_docs': 1" in proc.stdout
+    assert json.loads((out / "vocab" / "strings.json").read_text()) == []  # no training text ships
     import spacy
 
     nlp = spacy.load(out)

@@ -43,6 +43,21 @@ def test_lemmas_are_roots() -> None:
 
 
 @needs_model
+def test_cached_floret_vectors_equal_spacys() -> None:
+    """The run-time floret cache (subword rows, word vectors) returns exactly spaCy's vectors."""
+    import numpy
+    from spacy.vectors import Vectors
+
+    vec = nlp.load().vocab.vectors
+    words = ["Zelensky", "Zelesnky", "menyerang", "KONTAN.CO.ID", "", " ", "\n", "é", "Zelensky"]
+    keys = numpy.asarray([nlp.load().vocab.strings.add(w) for w in words], dtype="uint64")
+    want = numpy.asarray(Vectors.get_batch(vec, keys))
+    assert type(vec) is not Vectors and want.any()
+    for _ in range(2):  # cold, then from the caches
+        assert numpy.array_equal(vec.get_batch(keys), want)
+
+
+@needs_model
 def test_trained_components() -> None:
     doc = nlp.parse("Menteri Luar Negeri Rusia Sergei Lavrov mengecam serangan itu.")
     assert {"tok2vec", "morphologizer", "parser", "ner"} <= set(nlp.load().pipe_names)

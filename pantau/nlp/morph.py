@@ -181,8 +181,9 @@ def analyse(word: str) -> Analysis:
             return Analysis(word, stem)
     # A prefixed reading that agrees with Sastrawi's stem settles nasal-elision ambiguity
     # (meminta: minta, not pinta); otherwise the longest root (kutukan: kutuk, not kutu),
-    # then fewer affixes, then no clitic.
-    stem = _stemmer().stem(w)
+    # then fewer affixes, then no clitic. (Sastrawi is slow on a new word: asked only when it can
+    # decide something.)
+    stem = _stemmer().stem(w) if len(cands) > 1 and any(c[1] for c in cands) else None
     r, prefix, suffix, clitic = max(
         cands,
         key=lambda c: (bool(c[1]) and c[0] == stem, len(c[0]), -(bool(c[1]) + bool(c[2]) + bool(c[3])),

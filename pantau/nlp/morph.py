@@ -17,7 +17,7 @@ from pathlib import Path
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-__all__ = ["Analysis", "analyse", "in_dictionary", "root"]
+__all__ = ["Analysis", "analyse", "in_dictionary", "in_lexicon", "root"]
 
 DATA = Path(__file__).parent / "data"
 

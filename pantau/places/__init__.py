@@ -325,6 +325,7 @@ def find_places(doc_or_text: Any, prefer_country: str | None = None) -> list[tup
                 continue
             prev = toks[i - 1][2].lower() if i > 0 else ""
             cue = prev in CUES
+            # a one-word big city that is also a root word needs a cue ("Serang" is a verb; "di Serang")
             bare_ok = p.kind in {"exonym", "country"} or (
                 p.kind == "city" and p.pop >= BIG_CITY and (n > 1 or not in_lexicon(span.lower()))
             )

@@ -52,31 +52,6 @@ def _sentence(sent: list[dict]) -> dict:
             "deps": [w["dep"].lower() if w["head"] else "root" for w in sent]}
 
 
-def corpus_candidates(shared: Path, limit: int, held_out: set[str]) -> list[dict]:
-    """Corpus sentences of 5-60 tokens ending in final punctuation, as the pipeline cuts them."""
-    import train_nlp
-
-    from pantau import nlp as pnlp
-
-    nlp = pnlp.load()
-    out: list[dict] = []
-    seen: set[str] = set()
-    for doc in nlp.tokenizer.pipe(train_nlp.corpus_sentences(shared), batch_size=256):
-        pnlp.sentence_starts(doc)
-        for sent in doc.sents:
-            words = [t.text for t in sent if not t.is_space]
-            key = "".join(words).lower()
-            if not 5 <= len(words) <= 60 or words[-1] not in (".", "!", "?", '"', "”"):
-                continue
-            if key in seen or key in held_out:
-                continue
-            seen.add(key)
-            out.append({"words": words, "spaces": [bool(t.whitespace_) for t in sent if not t.is_space]})
-            if len(out) >= limit:
-                return out
-    return out
-
-
 def export(shared: Path, data: Path, limit: int) -> None:
     import train_nlp
 
@@ -94,7 +69,7 @@ def export(shared: Path, data: Path, limit: int) -> None:
     held_out = {"".join(s["words"]).lower() for name in ("dev", "test") for s in sets[name]}
     other_tests = (csui / "id_csui-ud-test.conllu", ud / "UD_Indonesian-PUD" / "id_pud-ud-test.conllu")
     held_out |= {"".join(w["form"] for w in s).lower() for p in other_tests for s in train_nlp.read_conllu(p)}
-    sets["silver"] = corpus_candidates(shared, limit, held_out)
+    sets["silver"] = train_nlp.corpus_candidates(shared, limit, held_out)
     vocab = sorted({w for sents in sets.values() for s in sents for w in s["words"]})
     nlp_vocab = pnlp.load().vocab
     keys = [nlp_vocab.strings.add(w) for w in vocab]

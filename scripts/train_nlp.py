@@ -14,7 +14,8 @@ Stages (all by default):
             relabelled to GSD 2.1's conventions: harmonise_csui), with an auxiliary tagger on the
             nlp-id kumparan POS corpus sharing the tok2vec during training only (aux_pos_docs), and
             with --silver, corpus sentences parsed by the teacher (silver_docs; up-training)
-  ner       tok2vec + ner trained on the pooled NER training sets
+  ner       tok2vec + ner trained on the pooled NER training sets, and with --ner-silver-ratio,
+            corpus sentences tagged by the vote of NER teachers (ner_silver_docs; up-training)
   gazetteer DBpedia name lists -> pantau/nlp/models/gazetteer.tsv.gz (NER label correction)
   assemble  one pipeline (news tokenizer, parser part, NER part), written atomically to --out
 
@@ -56,6 +57,12 @@ FINAL_STEPS = {"parser": 7200, "ner": 2600}
 # --silver: teacher-parsed corpus tokens per treebank token in the parser part's training data
 # (dev LAS, up to 16,000 steps: 3:1 76.19, 6:1 76.27; 1:1 with 12,000 steps 76.26)
 SILVER_RATIO = 6.0
+# --ner-silver-ratio: corpus tokens tagged by the NER teachers (ner_silver_docs) per gold NER training
+# token in the NER part's training data (0: none)
+NER_SILVER_RATIO = 0.0
+# the NER teachers: one model of configs/ner_teacher.cfg (wider, deeper, slower) per seed
+NER_TEACHER_SEEDS = (45, 46, 47)
+NER_TEACHER_STEPS = 8000
 NER_MAP = {
     "PER": "PER", "PERSON": "PER", "PPL": "PER",
     "ORG": "ORG", "ORGANISATION": "ORG", "ORGANIZATION": "ORG",
@@ -311,6 +318,50 @@ def ner_doc(vocab, words: list[str], tags: list[str], unsure: set[tuple[str, ...
     return Doc(vocab, words=words, ents=mapped)
 
 
+def vote_tags(found: list[set[tuple[int, int, str]]], n: int) -> list[str]:
+    """IOB tags of an n-word sentence from the entities (start, end, label) each teacher found.
+
+    An entity found by a majority of the teachers is kept. A word inside an entity that not every
+    teacher found, and that the vote did not keep, is left missing (""): the teachers disagree
+    there, so the student learns neither the entity nor its absence. Every other word is O."""
+    votes: dict[tuple[int, int, str], int] = {}
+    for entities in found:
+        for ent in entities:
+            votes[ent] = votes.get(ent, 0) + 1
+    tags = ["O"] * n
+    for (start, end, _), count in votes.items():
+        if count < len(found):
+            tags[start:end] = [""] * (end - start)
+    for (start, end, label), count in votes.items():
+        if count > len(found) // 2:  # majority entities never overlap: each teacher's entities don't
+            tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 1)
+    return tags
+
+
+def ner_silver_docs(teachers: list[Path], sents: list[dict], tokens: int) -> list[Doc]:
+    """About ``tokens`` tokens of corpus sentences, one per doc, tagged by the teachers' vote.
+
+    Why: up-training, as for the parser. The teachers (configs/ner_teacher.cfg, several seeds) are
+    too slow for run time and their majority vote is more accurate than one run-time NER model;
+    the NER part learns from their tags of news sentences next to the gold sets."""
+    kept: list[dict] = []
+    total = 0
+    for sent in sents:
+        if total >= tokens:
+            break
+        kept.append(sent)
+        total += len(sent["words"])
+    found: list[list[set[tuple[int, int, str]]]] = []
+    for path in teachers:
+        nlp = spacy.load(path)
+        docs = (Doc(nlp.vocab, words=s["words"], spaces=s["spaces"]) for s in kept)
+        found.append([{(e.start, e.end, e.label_) for e in d.ents} for d in nlp.pipe(docs, batch_size=256)])
+    vocab = spacy.blank("id").vocab
+    return [Doc(vocab, words=s["words"], spaces=s["spaces"],
+                ents=vote_tags([f[i] for f in found], len(s["words"])))
+            for i, s in enumerate(kept)]
+
+
 def country_names() -> set[tuple[str, ...]]:
     """Indonesian names and aliases of the states in the actor KB, as word tuples ("Amerika", "Serikat").
 
@@ -453,6 +504,31 @@ def corpus_sentences(shared: Path) -> Iterable[str]:
                     yield para
 
 
+def corpus_candidates(shared: Path, limit: int, held_out: set[str]) -> list[dict]:
+    """Corpus sentences of 5-60 tokens ending in final punctuation, as the pipeline cuts them, in
+    corpus order and without duplicates or sentences in ``held_out`` (joined lower-cased words):
+    the text the teachers annotate for up-training."""
+    from pantau import nlp as pnlp
+
+    nlp = pnlp.load()
+    out: list[dict] = []
+    seen: set[str] = set()
+    for doc in nlp.tokenizer.pipe(corpus_sentences(shared), batch_size=256):
+        pnlp.sentence_starts(doc)
+        for sent in doc.sents:
+            words = [t.text for t in sent if not t.is_space]
+            key = "".join(words).lower()
+            if not 5 <= len(words) <= 60 or words[-1] not in (".", "!", "?", '"', "”"):
+                continue
+            if key in seen or key in held_out:
+                continue
+            seen.add(key)
+            out.append({"words": words, "spaces": [bool(t.whitespace_) for t in sent if not t.is_space]})
+            if len(out) >= limit:
+                return out
+    return out
+
+
 def train_vectors(shared: Path, work: Path, dim: int = 100, rows: int = 50_000) -> Path | None:
     """floret vectors (hashed subwords, so OOV words get vectors) trained on the news corpus."""
     try:
@@ -567,7 +643,7 @@ def pretrain_tok2vec(cfg: Path, work: Path, name: str, raw: Path, vectors: Path 
 
 def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vectors: Path | None,
                     max_steps: int | None, max_minutes: float | None, resume: Path | None = None,
-                    init_tok2vec: Path | None = None, patience: int | None = None) -> Path:
+                    init_tok2vec: Path | None = None, patience: int | None = None, seed: int = SEED) -> Path:
     """Train one part with spaCy's trainer; ``resume`` continues from an earlier model of that part
     (its components are sourced, so their weights and architecture are kept)."""
     from spacy.cli.train import train as spacy_train
@@ -594,7 +670,7 @@ def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vect
     overrides: dict[str, object] = {
         "paths.train": str(work / f"{train}.spacy"),
         "paths.dev": str(work / f"{dev}.spacy"),
-        "system.seed": SEED,
+        "system.seed": seed,
     }
     if init_tok2vec is not None and resume is None:
         overrides["paths.init_tok2vec"] = str(init_tok2vec)
@@ -678,6 +754,9 @@ def main(argv: list[str] | None = None) -> int:
                     "--data TEACHER_DIR) to the parser part's training data (up-training)")
     ap.add_argument("--silver-ratio", type=float, default=SILVER_RATIO,
                     help="teacher-parsed tokens per treebank token")
+    ap.add_argument("--ner-silver-ratio", type=float, default=NER_SILVER_RATIO,
+                    help="corpus tokens tagged by the vote of the NER teachers (trained first when "
+                    "missing: configs/ner_teacher.cfg, one per seed) per gold NER token (0: none)")
     ap.add_argument("--final", default="", metavar="PARTS",
                     help="comma-separated parts (parser, ner) trained on train+dev for "
                     "FINAL_STEPS steps (or --parser-steps/--ner-steps); their last model is assembled: "
@@ -729,6 +808,8 @@ def main(argv: list[str] | None = None) -> int:
         if part in final and steps is None:
             steps = FINAL_STEPS[part]
         train_set = "train_dev" if part in final else "train"
+        if part == "ner" and args.ner_silver_ratio > 0:
+            train_set = ner_up_training(args, work, train_set, vectors)
         try:
             train_component(conf, work, _run(part, final), f"{data_prefix}_{train_set}", f"{data_prefix}_dev",
                             vectors, 10 if args.smoke else steps, args.minutes,
@@ -747,6 +828,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"model written to {out}", flush=True)
     print(f"done in {time.time() - t0:.0f}s", flush=True)
     return 0
+
+
+def ner_up_training(args: argparse.Namespace, work: Path, train_set: str, vectors: Path | None) -> str:
+    """Train the NER teachers that are missing, tag corpus sentences by their vote and write the
+    gold set plus those sentences; returns the name of the mixed training set."""
+    teachers = []
+    for seed in NER_TEACHER_SEEDS[:1] if args.smoke else NER_TEACHER_SEEDS:
+        name = f"ner_teacher_s{seed}"
+        if not (work / name / "model-best" / "config.cfg").exists():
+            try:
+                train_component(ROOT / "configs" / "ner_teacher.cfg", work, name, "ner_train", "ner_dev",
+                                vectors, 10 if args.smoke else NER_TEACHER_STEPS, args.minutes,
+                                patience=2000, seed=seed)
+            except _Stop as exc:
+                print(exc, flush=True)
+        teachers.append(_best(work / name))
+    vocab = spacy.blank("id").vocab
+    gold = list(DocBin().from_disk(work / f"ner_{train_set}.spacy").get_docs(vocab))
+    held_out = {"".join(words).lower() for key in ("dev", "test_nergrit", "test_idner", "test_nerui")
+                for path in ner_sets(args.shared / "data")[key] for words, _ in read_ner(path)}
+    tokens = int(args.ner_silver_ratio * sum(len(d) for d in gold))
+    sents = corpus_candidates(args.shared, tokens // 5 + 1, held_out)  # sentences have 5+ words
+    silver = ner_silver_docs(teachers, sents, tokens)
+    out = work / f"ner_{train_set}_silver.spacy"
+    DocBin(docs=_shuffled(gold + silver), store_user_data=False).to_disk(out)
+    print(f"ner silver: {len(silver)} sentences, {sum(len(d) for d in silver)} tokens", flush=True)
+    return f"{train_set}_silver"
 
 
 def _rel(p: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +29,10 @@ def _teacher_output(d: Path) -> Path:
 
 
 @pytest.mark.skipif(not (SHARED / "data" / "ud").is_dir(), reason="shared training data not available")
-@pytest.mark.parametrize("options", [[], ["--final", "parser,ner"], ["--silver"]],
-                         ids=["dev-selected", "final-on-train-dev", "with-teacher-parses"])
+@pytest.mark.parametrize(
+    "options", [[], ["--final", "parser,ner"], ["--silver"], ["--ner-silver-ratio", "0.5"]],
+    ids=["dev-selected", "final-on-train-dev", "with-teacher-parses", "with-ner-teacher-tags"],
+)
 def test_smoke_training(tmp_path: Path, options: list[str]) -> None:
     out = tmp_path / "model"
     if options == ["--silver"]:
@@ -43,6 +46,9 @@ def test_smoke_training(tmp_path: Path, options: list[str]) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     if options[:1] == ["--silver"]:
         assert "'silver_docs': 1" in proc.stdout
+    if options[:1] == ["--ner-silver-ratio"]:  # one teacher trained, corpus sentences tagged by it
+        assert (tmp_path / "work" / "ner_teacher_s45" / "model-best").is_dir()
+        assert re.search(r"ner silver: [1-9]\d* sentences", proc.stdout)
     assert json.loads((out / "vocab" / "strings.json").read_text()) == []  # no training text ships
     import spacy
 
@@ -114,3 +120,14 @@ def test_aux_pos_docs_carry_only_tags_and_leave_out_held_out_sentences(tmp_path:
     ]
     doc = docs[0]  # no UPOS, heads or entities: spaCy treats them as missing, so only the tagger learns
     assert not any(doc.has_annotation(a) for a in ("POS", "DEP", "ENT_IOB"))
+
+
+def test_ner_teacher_vote() -> None:
+    """Majority entities are kept; where teachers disagree the words are missing (""), else O."""
+    t = _train_module()
+    found = [{(0, 2, "PER"), (4, 5, "LOC")}, {(0, 2, "PER")}, {(0, 2, "PER"), (3, 5, "LOC")}]
+    assert t.vote_tags(found, 6) == ["B-PER", "I-PER", "O", "", "", "O"]
+    # two of three say "Rusia" ORG; the third's longer span leaves its extra words missing
+    assert t.vote_tags([{(0, 1, "ORG")}, {(0, 1, "ORG")}, {(0, 3, "ORG")}], 4) == ["B-ORG", "", "", "O"]
+    # a label split 1:1:1 has no majority: the words are missing, not O
+    assert t.vote_tags([{(1, 2, "ORG")}, {(1, 2, "LOC")}, {(1, 2, "PER")}], 3) == ["O", "", "O"]

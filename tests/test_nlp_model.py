@@ -221,6 +221,12 @@ def test_title_case_lines_are_truecased_for_the_ner():
     assert [words[i] for i in sorted(nlp._truecase_indices(words))] == ["Kecam", "Pernyataan", "Soal"]
     words = "Gedung Putih Kecam Serangan Rusia ke Kyiv".split()  # an actor KB name stays capitalised
     assert [words[i] for i in sorted(nlp._truecase_indices(words))] == ["Kecam", "Serangan"]
+    # a name the lists lack stays when the article's NER found it elsewhere and never writes it in
+    # lower case (body_names, from the corpus: "Susunan Pemain Arsenal vs Chelsea")
+    words = "Susunan Pemain Arsenal vs Chelsea".split()
+    assert [words[i] for i in sorted(nlp._truecase_indices(words))] == ["Susunan", "Pemain", "Arsenal"]
+    assert [words[i] for i in sorted(nlp._truecase_indices(words, frozenset({"Arsenal"})))] == [
+        "Susunan", "Pemain"]
     vocab = nlp.load().vocab
     head = Doc(vocab, words="NATO Abaikan Ancaman Putin dan Tetap Gelar Latihan Perang Nuklir".split())
     body = Doc(vocab, words="NATO Abaikan Ancaman Putin dan Tetap Gelar Latihan Perang Nuklir .".split())
@@ -231,6 +237,16 @@ def test_title_case_lines_are_truecased_for_the_ner():
               ents=["B-LOC", "I-LOC", "O", "O", "B-PER", "I-PER"])
     got = nlp._merge(list(doc.ents), [(0, 1, "LOC"), (0, 3, "ORG")], lowered={1, 2, 4, 5})
     assert got == [(0, 1, "LOC")]
+
+
+@needs_model
+def test_headline_keeps_a_name_the_article_writes_as_one() -> None:
+    """A dictionary word the NER tags in the article body and the body never writes in lower case
+    stays a name in a Title-Case headline (it was lower-cased, so "Arsenal" was lost there)."""
+    doc = nlp.parse("Susunan Pemain Arsenal vs Chelsea\n\n"
+                    "Arsenal akan menjamu Chelsea di Stadion Emirates, London, pada Minggu malam.")
+    head = next(doc.sents)
+    assert {e.text for e in doc.ents if e.end <= head.end} == {"Arsenal", "Chelsea"}
 
 
 @needs_model

@@ -149,6 +149,15 @@ def test_entities_do_not_cross_lines() -> None:
         assert all("\n" not in e.text for e in seed_doc(prefix).ents)
 
 
+def test_entities_split_at_versus() -> None:
+    """Two competitors joined by "vs" are two entities (the NER tags "Mike Tyson vs Jake Paul" as one)."""
+    vocab = nlp.load().vocab
+    doc = Doc(vocab, words="Laga Mike Tyson vs Jake Paul dan Persib vs. Persija digelar".split(),
+              ents=["O", "B-PER", "I-PER", "I-PER", "I-PER", "I-PER", "O", "B-ORG", "I-ORG", "I-ORG", "O"])
+    assert [(e.text, e.label_) for e in nlp.ent_fix(doc).ents] == [
+        ("Mike Tyson", "PER"), ("Jake Paul", "PER"), ("Persib", "ORG"), ("Persija", "ORG")]
+
+
 def test_blank_fallback_pipeline() -> None:
     """Without a shipped model the blank pipeline still tokenizes, splits sentences and sets roots."""
     blank = nlp._build(None)

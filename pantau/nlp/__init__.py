@@ -373,17 +373,22 @@ def strip_titles(doc: Doc) -> Doc:
     return doc
 
 
+# "Persib vs Persija", "Mike Tyson vs Jake Paul": two competitors, never one name (the NER joined
+# them in 26 of 254 uses of these words in 4,000 corpus articles)
+_VERSUS = frozenset({"vs", "vs.", "versus"})
+
+
 @Language.component("pantau_ent_fix")
 def ent_fix(doc: Doc) -> Doc:
-    """Entities never cross a line break or start/end with punctuation (news has headlines,
-    captions and bylines on their own lines; the NER corpora are single sentences)."""
+    """Entities never cross a line break or "vs", nor start/end with punctuation (news has
+    headlines, captions and bylines on their own lines; the NER corpora are single sentences)."""
     if not doc.ents:
         return doc
     fixed = []
     for ent in doc.ents:
         start = ent.start
         for i in range(ent.start, ent.end + 1):
-            if i == ent.end or doc[i].is_space or "\n" in doc[i].text:
+            if i == ent.end or doc[i].is_space or "\n" in doc[i].text or doc[i].lower_ in _VERSUS:
                 s, e = start, i
                 while s < e and (doc[s].is_punct or doc[s].is_space):
                     s += 1

@@ -60,7 +60,14 @@ SILVER_RATIO = 6.0
 # --ner-silver-ratio: corpus tokens tagged by the NER teachers (ner_silver_docs) per gold NER training
 # token in the NER part's training data (0: none)
 NER_SILVER_RATIO = 0.0
-# the NER teachers: one model of configs/ner_teacher.cfg (wider, deeper, slower) per seed
+# the NER teachers: configs/ner.cfg made wider and deeper (too slow for run time; nothing of them
+# ships), one model per seed
+NER_TEACHER = {
+    "components.tok2vec.model.encode.width": 192,
+    "components.tok2vec.model.encode.depth": 6,
+    "components.tok2vec.model.embed.rows": [50000, 10000, 10000, 5000],
+    "components.ner.model.hidden_width": 128,
+}
 NER_TEACHER_SEEDS = (45, 46, 47)
 NER_TEACHER_STEPS = 8000
 NER_MAP = {
@@ -341,7 +348,7 @@ def vote_tags(found: list[set[tuple[int, int, str]]], n: int) -> list[str]:
 def ner_silver_docs(teachers: list[Path], sents: list[dict], tokens: int) -> list[Doc]:
     """About ``tokens`` tokens of corpus sentences, one per doc, tagged by the teachers' vote.
 
-    Why: up-training, as for the parser. The teachers (configs/ner_teacher.cfg, several seeds) are
+    Why: up-training, as for the parser. The teachers (NER_TEACHER, several seeds) are
     too slow for run time and their majority vote is more accurate than one run-time NER model;
     the NER part learns from their tags of news sentences next to the gold sets."""
     kept: list[dict] = []
@@ -643,9 +650,11 @@ def pretrain_tok2vec(cfg: Path, work: Path, name: str, raw: Path, vectors: Path 
 
 def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vectors: Path | None,
                     max_steps: int | None, max_minutes: float | None, resume: Path | None = None,
-                    init_tok2vec: Path | None = None, patience: int | None = None, seed: int = SEED) -> Path:
+                    init_tok2vec: Path | None = None, patience: int | None = None, seed: int = SEED,
+                    config: dict[str, object] | None = None) -> Path:
     """Train one part with spaCy's trainer; ``resume`` continues from an earlier model of that part
-    (its components are sourced, so their weights and architecture are kept)."""
+    (its components are sourced, so their weights and architecture are kept); ``config`` overrides
+    values of ``cfg``."""
     from spacy.cli.train import train as spacy_train
     from thinc.api import Config
 
@@ -668,6 +677,7 @@ def train_component(cfg: Path, work: Path, name: str, train: str, dev: str, vect
         config.to_disk(cfg)
         vectors = None
     overrides: dict[str, object] = {
+        **(config or {}),
         "paths.train": str(work / f"{train}.spacy"),
         "paths.dev": str(work / f"{dev}.spacy"),
         "system.seed": seed,
@@ -756,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="teacher-parsed tokens per treebank token")
     ap.add_argument("--ner-silver-ratio", type=float, default=NER_SILVER_RATIO,
                     help="corpus tokens tagged by the vote of the NER teachers (trained first when "
-                    "missing: configs/ner_teacher.cfg, one per seed) per gold NER token (0: none)")
+                    "missing: NER_TEACHER, one per seed) per gold NER token (0: none)")
     ap.add_argument("--final", default="", metavar="PARTS",
                     help="comma-separated parts (parser, ner) trained on train+dev for "
                     "FINAL_STEPS steps (or --parser-steps/--ner-steps); their last model is assembled: "
@@ -838,16 +848,17 @@ def ner_up_training(args: argparse.Namespace, work: Path, train_set: str, vector
         name = f"ner_teacher_s{seed}"
         if not (work / name / "model-best" / "config.cfg").exists():
             try:
-                train_component(ROOT / "configs" / "ner_teacher.cfg", work, name, "ner_train", "ner_dev",
-                                vectors, 10 if args.smoke else NER_TEACHER_STEPS, args.minutes,
-                                patience=2000, seed=seed)
+                train_component(args.ner_config, work, name, "ner_train", "ner_dev", vectors,
+                                10 if args.smoke else NER_TEACHER_STEPS, args.minutes, patience=2000,
+                                seed=seed, config=NER_TEACHER)
             except _Stop as exc:
                 print(exc, flush=True)
         teachers.append(_best(work / name))
     vocab = spacy.blank("id").vocab
     gold = list(DocBin().from_disk(work / f"ner_{train_set}.spacy").get_docs(vocab))
+    sets = ner_sets(args.shared / "data")
     held_out = {"".join(words).lower() for key in ("dev", "test_nergrit", "test_idner", "test_nerui")
-                for path in ner_sets(args.shared / "data")[key] for words, _ in read_ner(path)}
+                for path in sets[key] for words, _ in read_ner(path)}
     tokens = int(args.ner_silver_ratio * sum(len(d) for d in gold))
     sents = corpus_candidates(args.shared, tokens // 5 + 1, held_out)  # sentences have 5+ words
     silver = ner_silver_docs(teachers, sents, tokens)

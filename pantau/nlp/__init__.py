@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.vectors import Vectors
 
-from pantau.nlp import morph, tokenizer
+from pantau.nlp import morph, name_features, tokenizer  # noqa: F401  (name_features registers its architecture)
 from pantau.nlp.tokenizer import customize
 
 __all__ = ["MODEL_DIR", "load", "parse", "pipe", "model_path", "morph"]

@@ -1,0 +1,106 @@
+"""Gazetteer features for the NER's tok2vec, from the Indonesian DBpedia name lists
+(``models/gazetteer.tsv.gz``, the lists ``pantau_gazetteer`` uses after the model).
+
+Why: the NER corpora are small (6k sentences) and many names need world knowledge (bands, firms,
+schools, foreign places) that the lists' 190k names hold. Given to the network as input, the lists
+are one more signal the model learns to weigh against the context, where the rules after the
+model can only take or leave them. Per word, for each type (PER, ORG, LOC):
+* its place (Begin, Inside, Last, Unit) in the longest listed name of that type that covers it;
+* the share of that type among the listed names that contain the word, each list weighted by its
+  size ("Heights", "Village" -> LOC; "FC", "Band" -> ORG; "Sergei" -> PER), so that names the
+  lists lack still show their kind.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy
+import spacy
+from spacy.ml.models.tok2vec import MultiHashEmbed
+from spacy.tokens import Doc
+from thinc.api import Maxout, Model, Ragged, chain, concatenate, list2ragged, ragged2list, with_array
+
+TYPES = ("PER", "ORG", "LOC")
+_BILU = 4  # columns per type for the word's place in a listed name
+N_FEATURES = len(TYPES) * _BILU + len(TYPES)
+_SHARES = len(TYPES) * _BILU  # first column of the word's type shares
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, str], dict[str, int], dict[str, numpy.ndarray]]:
+    """The gazetteer; each first word of a name -> the longest such name's word count; each word
+    found in 2+ names -> its type shares."""
+    from pantau.nlp import gazetteer
+
+    gaz = gazetteer()
+    longest: dict[str, int] = {}
+    counts: dict[str, numpy.ndarray] = {}
+    sizes = numpy.zeros(len(TYPES))
+    for name, label in gaz.items():
+        words = name.split(" ")
+        longest[words[0]] = max(longest.get(words[0], 0), len(words))
+        t = TYPES.index(label)
+        sizes[t] += 1
+        for word in set(words):
+            counts.setdefault(word, numpy.zeros(len(TYPES)))[t] += 1
+    shares = {}
+    for word, c in counts.items():
+        if c.sum() >= 2:
+            weighted = c / numpy.maximum(sizes, 1)
+            shares[word] = (weighted / weighted.sum()).astype("float32")
+    return gaz, longest, shares
+
+
+def name_features(words: list[str]) -> numpy.ndarray:
+    """(len(words), N_FEATURES) float32 features of one sentence or text (see module docstring).
+    Listed names are matched as written (case-sensitive), longest first, left to right per type."""
+    gaz, longest, shares = _tables()
+    n = len(words)
+    feats = numpy.zeros((n, N_FEATURES), dtype="float32")
+    free = [0] * len(TYPES)  # per type: the first word not inside a name already taken
+    for i, word in enumerate(words):
+        row = shares.get(word)
+        if row is not None:
+            feats[i, _SHARES:] = row
+        size = min(longest.get(word, 0), n - i)
+        seen: set[str] = set()
+        for k in range(size, 0, -1):
+            label = gaz.get(" ".join(words[i : i + k]))
+            if label is None or label in seen:
+                continue
+            seen.add(label)
+            t = TYPES.index(label)
+            if i < free[t]:
+                continue
+            free[t] = i + k
+            col = t * _BILU
+            if k == 1:
+                feats[i, col + 3] = 1
+            else:
+                feats[i, col] = 1
+                feats[i + 1 : i + k - 1, col + 1] = 1
+                feats[i + k - 1, col + 2] = 1
+    return feats
+
+
+def GazetteerFeatures() -> Model[list[Doc], Ragged]:
+    """Docs -> Ragged name features (no weights: the next layer learns how far to trust them)."""
+    return Model("gazetteer_features", _forward, dims={"nO": N_FEATURES})
+
+
+def _forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[Ragged, Callable]:
+    arrays = [name_features([t.text for t in doc]) for doc in docs]
+    data = numpy.concatenate(arrays) if arrays else numpy.zeros((0, N_FEATURES), dtype="float32")
+    lengths = model.ops.asarray1i([len(a) for a in arrays])
+    return Ragged(model.ops.asarray2f(data), lengths), lambda d_ragged: []
+
+
+@spacy.registry.architectures("pantau.GazetteerHashEmbed.v1")
+def gazetteer_hash_embed(width: int, attrs: list[str], rows: list[int],
+                         include_static_vectors: bool) -> Model[list[Doc], list]:
+    """spaCy's MultiHashEmbed, then one Maxout layer that mixes in the name features."""
+    embed = chain(MultiHashEmbed(width, attrs, rows, include_static_vectors), list2ragged())
+    mix = with_array(Maxout(width, width + N_FEATURES, nP=3, dropout=0.0, normalize=True))
+    return chain(concatenate(embed, GazetteerFeatures()), mix, ragged2list())

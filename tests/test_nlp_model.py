@@ -207,9 +207,9 @@ def test_name_features_mark_listed_names_and_name_words():
     assert f[2, loc + 3] == 1 and f[2, org : org + 4].sum() == 0  # "Jakarta" LOC, not inside the ORG
     assert f[0, -3:].argmax() == TYPES.index("ORG")  # "Universitas" starts organisations' names
     assert not f[4:].any()
-    # the shipped NER was trained with these features (configs/ner.cfg)
-    embed = nlp.load().config["components"]["ner"]["model"]["tok2vec"]["embed"]
-    assert embed["@architectures"] == "pantau.GazetteerHashEmbed.v1"
+    if nlp.model_path() is not None:  # the shipped NER was trained with them (configs/ner.cfg)
+        embed = nlp.load().config["components"]["ner"]["model"]["tok2vec"]["embed"]
+        assert embed["@architectures"] == "pantau.GazetteerHashEmbed.v1"
 
 
 def test_titles_are_cut_off_names():

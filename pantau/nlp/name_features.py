@@ -7,7 +7,7 @@ are one more signal the model learns to weigh against the context, where the rul
 model can only take or leave them. Per word, for each type (PER, ORG, LOC):
 * its place (Begin, Inside, Last, Unit) in the longest listed name of that type that covers it;
 * the share of that type among the listed names that contain the word, each list weighted by its
-  size ("Heights", "Village" -> LOC; "FC", "Band" -> ORG; "Sergei" -> PER), so that names the
+  size ("Sungai", "Kecamatan" -> LOC; "FC", "Partai" -> ORG; "Sergei" -> PER), so that names the
   lists lack still show their kind.
 """
 

@@ -841,10 +841,10 @@ def main(argv: list[str] | None = None) -> int:
         pdir = args.parser_model or _best(work / _run("parser", final), last="parser" in final)
         ndir = args.ner_model or _best(work / _run("ner", final), last="ner" in final)
         # an assembled pipeline's parts keep the sources they were trained in
-        parser_source = json.loads((pdir / "meta.json").read_text()).get("sources", [None, None])[0]
-        ner_source = json.loads((ndir / "meta.json").read_text()).get("sources", [None, None])[1]
+        sources = [json.loads((d / "meta.json").read_text()).get("sources", [None, None])[k] or _rel(d)
+                   for k, d in enumerate((pdir, ndir))]
         meta = {"name": "pantau", "version": "0.1.0", "description": "Pantau Indonesian news pipeline",
-                "license": "CC BY-SA 4.0", "sources": [parser_source or _rel(pdir), ner_source or _rel(ndir)]}
+                "license": "CC BY-SA 4.0", "sources": sources}
         assemble(pdir, ndir, out, meta)
         print(f"model written to {out}", flush=True)
     print(f"done in {time.time() - t0:.0f}s", flush=True)

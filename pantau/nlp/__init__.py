@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.vectors import Vectors
 
-from pantau.nlp import morph, name_features, tokenizer  # noqa: F401  (name_features registers its architecture)
+from pantau.nlp import morph, name_features, tokenizer  # name_features also registers its architecture
 from pantau.nlp.tokenizer import customize
 
 __all__ = ["MODEL_DIR", "load", "parse", "pipe", "model_path", "morph"]
@@ -166,16 +166,10 @@ def gazetteer_label(text: str, label: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _name_heads() -> tuple[dict[str, int], frozenset[str]]:
-    """First word of each multi-word gazetteer name -> its longest name's word count, and the
-    lower-case particles allowed inside names (``data/name_particles.txt``)."""
-    heads: dict[str, int] = {}
-    for name in gazetteer():
-        words = name.split()
-        if len(words) > 1:
-            heads[words[0]] = max(heads.get(words[0], 0), len(words))
+def _name_particles() -> frozenset[str]:
+    """Lower-case particles allowed inside names (``data/name_particles.txt``)."""
     lines = (tokenizer.DATA / "name_particles.txt").read_text(encoding="utf-8").splitlines()
-    return heads, frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
 def known_names(doc: Doc, taken: set[int]) -> list[Span]:
@@ -185,7 +179,7 @@ def known_names(doc: Doc, taken: set[int]) -> list[Span]:
     One-word names are left to the model: they are ordinary words as often as names ("Agung",
     "Air"). Inner words must be capitalised, digits or name particles ("dan", "van", "bin")."""
     gaz = gazetteer()
-    heads, particles = _name_heads()
+    heads, particles = name_features.name_lengths(), _name_particles()
     words = [t.text for t in doc]
     found: list[Span] = []
     i, n = 0, len(words)

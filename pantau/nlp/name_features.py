@@ -29,34 +29,45 @@ _SHARES = len(TYPES) * _BILU  # first column of the word's type shares
 
 
 @functools.lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, str], dict[str, int], dict[str, numpy.ndarray]]:
-    """The gazetteer; each first word of a name -> the longest such name's word count; each word
-    found in 2+ names -> its type shares."""
+def name_lengths() -> dict[str, int]:
+    """First word of each gazetteer name -> the word count of the longest name it begins (for
+    matching names longest first, here and in ``pantau.nlp.known_names``)."""
     from pantau.nlp import gazetteer
 
-    gaz = gazetteer()
     longest: dict[str, int] = {}
-    counts: dict[str, numpy.ndarray] = {}
-    sizes = numpy.zeros(len(TYPES))
-    for name, label in gaz.items():
+    for name in gazetteer():
         words = name.split(" ")
         longest[words[0]] = max(longest.get(words[0], 0), len(words))
+    return longest
+
+
+@functools.lru_cache(maxsize=1)
+def _word_shares() -> dict[str, numpy.ndarray]:
+    """Each word found in 2+ gazetteer names -> the type shares of those names, each list weighted
+    by its size."""
+    from pantau.nlp import gazetteer
+
+    counts: dict[str, numpy.ndarray] = {}
+    sizes = numpy.zeros(len(TYPES))
+    for name, label in gazetteer().items():
         t = TYPES.index(label)
         sizes[t] += 1
-        for word in set(words):
+        for word in set(name.split(" ")):
             counts.setdefault(word, numpy.zeros(len(TYPES)))[t] += 1
     shares = {}
     for word, c in counts.items():
         if c.sum() >= 2:
             weighted = c / numpy.maximum(sizes, 1)
             shares[word] = (weighted / weighted.sum()).astype("float32")
-    return gaz, longest, shares
+    return shares
 
 
 def name_features(words: list[str]) -> numpy.ndarray:
     """(len(words), N_FEATURES) float32 features of one sentence or text (see module docstring).
     Listed names are matched as written (case-sensitive), longest first, left to right per type."""
-    gaz, longest, shares = _tables()
+    from pantau.nlp import gazetteer
+
+    gaz, longest, shares = gazetteer(), name_lengths(), _word_shares()
     n = len(words)
     feats = numpy.zeros((n, N_FEATURES), dtype="float32")
     free = [0] * len(TYPES)  # per type: the first word not inside a name already taken

@@ -28,6 +28,28 @@ def test_load_is_cached() -> None:
     assert nlp.load() is nlp.load()
 
 
+@needs_model
+@needs_seeds
+def test_models_multiply_with_numpy_blas() -> None:
+    """Every layer of the loaded pipeline uses numpy's BLAS (faster than blis here; ``_fast_matmul``),
+    and the outputs are those of the blis layers they replace."""
+    import spacy
+    from thinc.api import NumpyOps
+
+    fast = nlp.load()
+    ops = {type(node.ops).__name__ + str(node.ops.use_blis)
+           for _, proc in fast.pipeline if hasattr(proc, "model") and hasattr(proc.model, "walk")
+           for node in proc.model.walk()}
+    assert ops == {NumpyOps.__name__ + "False"}
+    plain = spacy.load(nlp.model_path())  # thinc's default ops (blis), without the runtime rules
+    text = seed_doc("001").text
+    want = plain(text)
+    got = fast.get_pipe("ner")(fast.get_pipe("parser")(fast.get_pipe("morphologizer")(
+        fast.get_pipe("tok2vec")(plain.make_doc(text)))))
+    assert [(t.pos_, t.head.i, t.dep_) for t in got] == [(t.pos_, t.head.i, t.dep_) for t in want]
+    assert [(e.start, e.end, e.label_) for e in got.ents] == [(e.start, e.end, e.label_) for e in want.ents]
+
+
 def test_parse_and_pipe_agree() -> None:
     texts = ["Rusia menyerang Ukraina.", "Kedutaan ditutup karena ancaman serangan."]
     docs = list(nlp.pipe(texts, batch_size=2))

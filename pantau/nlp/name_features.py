@@ -36,8 +36,10 @@ def name_lengths() -> dict[str, int]:
 
     longest: dict[str, int] = {}
     for name in gazetteer():
-        words = name.split(" ")
-        longest[words[0]] = max(longest.get(words[0], 0), len(words))
+        first, _, rest = name.partition(" ")
+        size = rest.count(" ") + 2 if rest else 1
+        if size > longest.get(first, 0):
+            longest[first] = size
     return longest
 
 
@@ -47,19 +49,27 @@ def _word_shares() -> dict[str, numpy.ndarray]:
     by its size."""
     from pantau.nlp import gazetteer
 
-    counts: dict[str, numpy.ndarray] = {}
-    sizes = numpy.zeros(len(TYPES))
-    for name, label in gazetteer().items():
-        t = TYPES.index(label)
-        sizes[t] += 1
+    gaz = gazetteer()
+    index = {label: t for t, label in enumerate(TYPES)}
+    counts: dict[str, list[int]] = {}  # plain lists, one numpy array at the end: built at load time
+    for name, label in gaz.items():
+        t = index[label]
         for word in set(name.split(" ")):
-            counts.setdefault(word, numpy.zeros(len(TYPES)))[t] += 1
-    shares = {}
-    for word, c in counts.items():
-        if c.sum() >= 2:
-            weighted = c / numpy.maximum(sizes, 1)
-            shares[word] = (weighted / weighted.sum()).astype("float32")
-    return shares
+            if (c := counts.get(word)) is None:
+                c = counts[word] = [0] * len(TYPES)
+            c[t] += 1
+    words = [w for w, c in counts.items() if sum(c) >= 2]
+    sizes = numpy.bincount([index[label] for label in gaz.values()], minlength=len(TYPES))
+    weighted = numpy.array([counts[w] for w in words], dtype="float64").reshape(-1, len(TYPES))
+    weighted /= numpy.maximum(sizes, 1)
+    return dict(zip(words, (weighted / weighted.sum(axis=1, keepdims=True)).astype("float32"), strict=True))
+
+
+def load_tables() -> None:
+    """Build the lookup tables now: ``pantau.nlp.load()`` calls this so the first text (a service's
+    first request) does not wait for them (0.3 s)."""
+    name_lengths()
+    _word_shares()
 
 
 def name_features(words: list[str]) -> numpy.ndarray:

@@ -412,6 +412,13 @@ def ner_sets(data: Path) -> dict[str, list[Path]]:
     }
 
 
+def ner_held_out(sets: dict[str, list[Path]]) -> set[str]:
+    """Every sentence of the NER dev and test sets as joined lower-case words: text that no auxiliary
+    or teacher-tagged training data may contain."""
+    return {"".join(words).lower() for name in ("dev", "test_nergrit", "test_idner", "test_nerui")
+            for path in sets[name] for words, _ in read_ner(path)}
+
+
 # ----------------------------------------------------------------------------- prepare
 
 
@@ -453,8 +460,7 @@ def prepare(shared: Path, work: Path, smoke: bool, aux_ratio: float = AUX_POS_RA
     # auxiliary POS docs: none of the sentences of a UD or NER dev or test set
     unseen = {"".join(w["form"] for w in sent).lower()
               for path in [gsd / "id-ud-dev.conllu", *ud_tests.values()] for sent in read_conllu(path)}
-    unseen |= {"".join(words).lower() for name in ("dev", "test_nergrit", "test_idner", "test_nerui")
-               for path in sets[name] for words, _ in read_ner(path)}
+    unseen |= ner_held_out(sets)
     ud_tokens = sum(len(d) for d in ud_train)
     aux = aux_pos_docs(vocab, data / "nlp-id" / "dataset_postag.txt", unseen, int(aux_ratio * ud_tokens))
     sizes["aux_pos_docs"] = len(aux)
@@ -867,9 +873,7 @@ def ner_up_training(args: argparse.Namespace, work: Path, train_set: str, vector
         teachers.append(_best(work / name))
     vocab = spacy.blank("id").vocab
     gold = list(DocBin().from_disk(work / f"ner_{train_set}.spacy").get_docs(vocab))
-    sets = ner_sets(args.shared / "data")
-    held_out = {"".join(words).lower() for key in ("dev", "test_nergrit", "test_idner", "test_nerui")
-                for path in sets[key] for words, _ in read_ner(path)}
+    held_out = ner_held_out(ner_sets(args.shared / "data"))
     tokens = int(args.ner_silver_ratio * sum(len(d) for d in gold))
     sents = corpus_candidates(args.shared, tokens // 5 + 1, held_out)  # sentences have 5+ words
     silver = ner_silver_docs(teachers, sents, tokens)

@@ -135,9 +135,13 @@ def test_reference_date():
     assert reference_date(Article(id="a", text="x", published="2024-11-21T08:00:00+07:00")) == dt.date(
         2024, 11, 21
     )
+    # no publication date: no reference (not the clock, not the latest date the text mentions; cleaning
+    # reads timestamp lines such as this one into ``published`` before)
     text = "Kompas.com - 21/01/2022, 16:01 WIB. Sebelumnya, pada Kamis (20/1/2022), Blinken ..."
-    assert reference_date(Article(id="b", text=text)) == dt.date(2022, 1, 21)
+    assert reference_date(Article(id="b", text=text)) is None
     assert reference_date(Article(id="c", text="Tanpa tanggal sama sekali.")) is None
+    assert reference_date(Article(id="d", text="x", published="2024-02-30")) is None
+    assert reference_date(Article(id="e", text="x", published="20240101")) == dt.date(2024, 1, 1)
 
 
 # ------------------------------------------------------------------ property tests

@@ -235,7 +235,7 @@ def _year(y: str) -> int:
     return v + 2000 if len(y) == 2 else v
 
 
-FUTURE_CUE = re.compile(r"\b(?:akan|mendatang|nanti|dijadwalkan|direncanakan|rencananya|depan)\b", re.I)
+FUTURE_CUE = re.compile(rf"\b(?:{_alt(_CAL['future_cues'])})\b", re.I)
 
 
 FUTURE_AFTER = re.compile(r"^\W{0,3}(?:mendatang|nanti|depan|yang\s+akan\s+datang)\b", re.I)
@@ -451,42 +451,26 @@ def resolve(expr: str, reference: dt.date | None) -> tuple[str, str] | None:
     return (got, "day") if got else None
 
 
-_EXPLICIT = {"paren_num", "num_full", "iso", "day_month"}
-
-
 def _as_date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    s = str(value).strip()
+    """The day of a publication value (checked by ``normalise_published``); None if missing or unusable."""
+    from pantau.dates.published import normalise_published
+
     try:
-        return dt.date.fromisoformat(s[:10])
+        got = normalise_published(value)
     except ValueError:
         return None
+    return dt.date.fromisoformat(got[:10]) if got else None
 
 
 def reference_date(article: Any) -> dt.date | None:
-    """Publication date, else the latest explicit full date (with year) in the text, else None."""
-    pub = _as_date(getattr(article, "published", None))
-    if pub is not None:
-        return pub
-    text = getattr(article, "text", None) or ""
-    best: dt.date | None = None
-    for kind, pat in PATTERNS:
-        if kind not in _EXPLICIT:
-            continue
-        for m in pat.finditer(text):
-            if not m.groupdict().get("y"):
-                continue
-            r = _resolve_match(kind, m, text, None, [])
-            if r and r[1] == "day":
-                d = dt.date.fromisoformat(r[0])
-                if best is None or d > best:
-                    best = d
-    return best
+    """The article's publication day, or None.
+
+    No fallback to the clock (results would depend on the run day) nor to a date found in the text (the
+    latest date an article mentions is often not its own day; cleaning already reads timestamp lines
+    such as "Kompas.com - 21/01/2022, 16:01 WIB" into ``published``). Without it, relative expressions
+    stay unresolved and absolute ones still resolve (:func:`find_dates` with ``reference=None``).
+    """
+    return _as_date(getattr(article, "published", None))
 
 
 __all__ = ["DateMention", "find_dates", "resolve", "reference_date", "last_weekday", "monday", "add_months"]

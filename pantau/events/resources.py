@@ -39,26 +39,20 @@ def actor_mentions(doc, article: Article) -> list[Entity]:
         return []
 
 
-def reference_date(article: Article) -> dt.date:
-    """The date relative expressions are resolved against: publication, else today."""
+def reference_date(article: Article) -> dt.date | None:
+    """The date relative expressions are resolved against: the article's valid publication date, else
+    None (relative dates then stay unresolved). Never the clock: a result must not depend on the run day."""
     from pantau.dates import reference_date as ref
 
     try:
-        d = ref(article)
-    except (AttributeError, TypeError, ValueError):
-        d = None
-    if isinstance(d, dt.datetime):
-        return d.date()
-    if isinstance(d, dt.date):
-        return d
-    try:
-        return dt.date.fromisoformat(str(article.published)[:10])
-    except (TypeError, ValueError):
-        return dt.date.today()
+        return ref(article)
+    except Exception as exc:  # a broken dates module must not stop coding
+        log.warning("reference_date failed: %s", exc)
+        return None
 
 
-def dates(text: str, reference: dt.date) -> list:
-    """Date mentions (start, end, text, date, precision) in the text."""
+def dates(text: str, reference: dt.date | None) -> list:
+    """Date mentions (start, end, text, date, precision); without a reference only absolute ones."""
     from pantau.dates import find_dates
 
     try:

@@ -311,16 +311,20 @@ def clean_article(raw: RawRecord, published: str | None = None) -> Article:
     if not outlet and page and page.sitename:
         outlet = outlets.normalise(page.sitename)
 
-    pub = raw.published
-    if not pub:
-        for s in stamps:
-            pub = meta.parse_timestamp(s)
-            if pub:
-                break
-    if not pub and page and page.date:
-        pub = page.date
-    if not pub:
-        pub = published
+    # Publication date: the given value, else a timestamp line, else the page's date, else the caller's
+    # default; each checked and normalised by pantau.dates.published (ISO date or YYYY-MM-DDTHH:MM). A
+    # refused value is skipped with a warning and the flag "invalid_published"; the article is kept.
+    from pantau.dates.published import choose_published
+
+    pub, pub_flags = choose_published(
+        [
+            ("published", raw.published),
+            *(("timestamp line", meta.parse_timestamp(s)) for s in stamps),
+            ("page date", page.date if page else None),
+            ("default published", published),
+        ],
+        where=f"{raw.source}:{raw.line}" if raw.line is not None else str(raw.source),
+    )
 
     attributions: list[str] = []
     for s in sources:
@@ -336,9 +340,10 @@ def clean_article(raw: RawRecord, published: str | None = None) -> Article:
     attributions = [a for a in dict.fromkeys(attributions) if a and a != outlet]
 
     from pantau.clean.language import detect
+    from pantau.clean.language import flags_for as language_flags
 
     lang, conf = detect(text, indonesian_outlet=outlets.is_indonesian(outlet))
-    flags = [] if lang == "id" else ["non_indonesian"]
+    flags = language_flags(lang) + pub_flags
 
     url = raw.url or (page.url if page else None)
     return Article(

@@ -32,7 +32,7 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(db_path: Path) -> Any:
     app = create_app(db_path)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
     app.state.db.close()
 
@@ -203,10 +203,12 @@ def test_events_pagination_and_limits(client: Any) -> None:
         {"actor": "rus"},
         {"actor": "RUS' --"},
         {"factuality": "maybe"},
-        {"from": "2024-02-01", "to": "2024-01-01"},
+        {"from": "0"},
     ]:
         body = get(client, "/api/events", 422, **bad)
         assert body["detail"], bad
+    # an empty range is a valid question with an empty answer (the schema cannot forbid it)
+    assert get(client, "/api/events", **{"from": "2024-02-01", "to": "2024-01-01"})["items"] == []
     beyond = get(client, "/api/events", offset=100_000)
     assert beyond["items"] == [] and beyond["total"] > 0
 
@@ -315,7 +317,7 @@ def test_map_geojson(client: Any) -> None:
 
 def test_empty_store_reads_as_empty_lists(tmp_path: Path) -> None:
     app = create_app(tmp_path / "empty.duckdb")
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         for url in ["/api/articles", "/api/events", "/api/stories", "/api/alerts"]:
             assert get(c, url)["items"] == []
         assert get(c, "/api/index", dyad="RUS-UKR")["dyads"] == [{"dyad": "RUS-UKR", "day": []}]
@@ -334,7 +336,7 @@ def test_ingest_disabled_without_token(client: Any) -> None:
 @pytest.fixture()
 def ingest_client(tmp_path: Path) -> Any:
     app = create_app(tmp_path / "ingest.duckdb", token=TOKEN)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
     app.state.db.close()
 
@@ -358,7 +360,7 @@ def test_ingest_validates_input(ingest_client: Any) -> None:
     r = ingest_client.post(
         "/api/ingest", content=b"{bad", headers={**auth, "content-type": "application/json"}
     )
-    assert r.status_code == 422
+    assert r.status_code == 400 and "{bad" not in r.text
 
 
 def _pipeline_ready() -> bool:
@@ -382,13 +384,29 @@ def test_ingest_runs_the_pipeline_and_upserts(ingest_client: Any) -> None:
 
     art = json.loads(line)
     r = ingest_client.post("/api/ingest", json=art, headers=auth)
-    assert r.status_code == 200, r.text
-    assert [x["status"] for x in r.json()["results"]] == ["inserted"]
+    assert r.status_code == 202, r.text
+    job = finished(ingest_client, r.json()["id"])
+    assert job["status"] == "done" and [x["status"] for x in job["results"]] == ["inserted"]
     got = get(ingest_client, "/api/articles", limit=10)
     assert got["total"] == 1
     r = ingest_client.post("/api/ingest", files={"file": ("more.jsonl", line.encode())}, headers=auth)
-    assert r.status_code == 200, r.text
-    assert [x["status"] for x in r.json()["results"]] == ["unchanged"]
+    assert r.status_code == 202, r.text
+    job = finished(ingest_client, r.json()["id"])
+    assert [x["status"] for x in job["results"]] == ["unchanged"]
+
+
+def finished(client: Any, job_id: str, timeout: float = 120.0) -> dict[str, Any]:
+    """Poll an ingest job until it is done or failed."""
+    import time
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/ingest/{job_id}", headers=auth).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
 
 
 def test_date_params_are_typed(client: Any) -> None:

@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 __all__ = ["create_app"]
 
 
-def create_app(db_path: Any = None, token: str | None = None) -> FastAPI:
-    """Build the app (imported lazily so ``import pantau.api`` stays cheap)."""
+def create_app(db_path: Any = None, token: str | None = None, **kw: Any) -> FastAPI:
+    """Build the app (imported lazily so ``import pantau.api`` stays cheap); see ``pantau.api.app``."""
     from pantau.api.app import create_app as _create
 
-    return _create(db_path, token)
+    return _create(db_path, token, **kw)

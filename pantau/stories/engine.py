@@ -138,8 +138,13 @@ class _Run:
 def update_articles(
     store: Any, *, flush_days: int = 30, chunk: int = 2000,
     progress: Callable[[date | None, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, int]:
-    """De-duplicate and cluster the articles not processed yet, in publication order."""
+    """De-duplicate and cluster the articles not processed yet, in publication order.
+
+    ``should_stop`` is asked after each day: when it answers true the work done so far is flushed and
+    the run ends with ``interrupted`` = 1 (why: the API's ingest worker keeps each update within a
+    time budget and must stop on shutdown; the next run continues from the stored state)."""
     con = connection(store)
     ensure_schema(con)
     todo = con.execute(
@@ -180,22 +185,37 @@ def update_articles(
         n_days += 1
         if progress:
             progress(d, len(arts))
+        if should_stop is not None and k + 1 < len(days) and should_stop():
+            run.flush(d)
+            run.stats["interrupted"] = 1
+            return run.stats
         if n_days % flush_days == 0:
             run.flush(d)
     run.flush(days[-1][0])
     return run.stats
 
 
-def update(store: Any, **kw: Any) -> dict[str, Any]:
-    """Process everything new: articles -> stories; events -> canonical events -> index -> alerts."""
+def update(store: Any, should_stop: Callable[[], bool] | None = None, **kw: Any) -> dict[str, Any]:
+    """Process everything new: articles -> stories; events -> canonical events -> index -> alerts.
+
+    When ``should_stop`` ends the article stage early the later stages wait for the next run (they
+    need every article in its story first); the result then says ``partial``."""
     from pantau.stories import alerting, canonical, index
 
     con = connection(store)
     t0 = time.perf_counter()
     ensure_schema(con)
     gone = retract(con)  # changed or deleted articles are taken out first, then come back as new
-    stats: dict[str, Any] = dict(update_articles(store, **kw))
+    stats: dict[str, Any] = dict(update_articles(store, should_stop=should_stop, **kw))
     stats["retracted"] = gone["articles"]
+    if stats.pop("interrupted", 0):
+        stats["partial"] = True
+        if gone["days"]:  # the retracted days' index rows cannot wait: nothing would redo them
+            changed = index.update(con, gone["days"])
+            stats["index_rows"] = changed["rows"]
+            stats["alerts"] = alerting.update(con, changed["dyads"])
+        stats["seconds"] = round(time.perf_counter() - t0, 2)
+        return stats
     ev = canonical.update(con)
     stats.update({k: v for k, v in ev.items() if k != "days"})
     changed = index.update(con, ev["days"] | gone["days"])

@@ -1,0 +1,269 @@
+"""``/api/events`` and ``/api/map``: coded events, one event with its evidence, event places."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from pantau.api.db import Database, rows_as_dicts
+from pantau.api.deps import (
+    DB,
+    ERRORS_404,
+    EVENT_LIST_COLUMNS,
+    ID_RE,
+    Code,
+    DateFrom,
+    DateTo,
+    Dyad,
+    EventType,
+    Factuality,
+    IdParam,
+    Limit,
+    Offset,
+    Outlet,
+    Quad,
+    attach_articles,
+    documented,
+    empty_range,
+    jsonish,
+    parse_dyad,
+    respond,
+)
+from pantau.api.models import Event, EventPage, FeatureCollection
+from pantau.records import QUAD_OF
+from pantau.store.filters import event_filters
+
+router = APIRouter(tags=["events"])
+Types = Annotated[list[EventType] | None, Query(description="event type(s)")]
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the sentence(s) containing ``text[start:end]`` (why: show the evidence in context)."""
+    left = start
+    while left > 0:
+        ch = text[left - 1]
+        if ch == "\n" or (ch in ".!?" and left < len(text) and text[left].isspace()):
+            break
+        left -= 1
+    right = end
+    while right < len(text):
+        ch = text[right]
+        if ch == "\n":
+            break
+        right += 1
+        if ch in ".!?" and (right >= len(text) or text[right].isspace()):
+            break
+    while left < start and text[left].isspace():
+        left += 1
+    return left, right
+
+
+@router.get("/api/events", **documented(EventPage))
+def list_events(
+    db: DB,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    actor: Code = None,
+    recipient: Code = None,
+    dyad: Dyad = None,
+    type: Types = None,  # noqa: A002
+    quad: Quad = None,
+    outlet: Outlet = None,
+    story: Annotated[str | None, Query(pattern=ID_RE)] = None,
+    article: Annotated[str | None, Query(pattern=ID_RE)] = None,
+    factuality: Factuality | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    """Events, newest first, filtered; ``total`` counts all matches of the same filter."""
+    if empty_range(date_from, date_to):
+        return respond({"total": 0, "limit": limit, "offset": offset, "items": []})
+    w = event_filters(
+        date_from=date_from,
+        date_to=date_to,
+        actor=actor,
+        recipient=recipient,
+        dyad=parse_dyad(dyad),
+        types=[t.value for t in type] if type else None,
+        quad=quad,
+        outlet=outlet,
+        story=story,
+        article=article,
+        factuality=factuality.value if factuality else None,
+        has_story_table=db.has("story_articles", "story_id", "article_id"),
+    )
+    with db.cursor() as cur:
+        # One snapshot for count, page and fetch. The page is found on (date, rowid) alone, then only
+        # its rows are read in full: sorting 1M narrow keys is much cheaper than sorting wide rows.
+        cur.begin()
+        if w.parts:
+            # Evaluate the filter once: keep (rowid, date) of the matches, count them and take the page.
+            total, rowids = cur.execute(
+                f"WITH f AS MATERIALIZED (SELECT rowid AS r, date FROM events {w.sql()}), "
+                "page AS (SELECT r FROM f ORDER BY date DESC NULLS LAST, r LIMIT ? OFFSET ?) "
+                "SELECT (SELECT count(*) FROM f), (SELECT list(r) FROM page)",
+                [*w.params, limit, offset],
+            ).fetchone()
+            rowids = rowids or []
+        else:
+            total = cur.execute("SELECT count(*) FROM events").fetchone()[0]
+            rowids = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT rowid FROM events ORDER BY date DESC NULLS LAST, rowid LIMIT ? OFFSET ?",
+                    [limit, offset],
+                ).fetchall()
+            ]
+        items: list[dict[str, Any]] = []
+        if rowids:
+            cur.execute(
+                f"SELECT e.rowid AS _rowid, {EVENT_LIST_COLUMNS} FROM events e "
+                "SEMI JOIN (SELECT unnest(?) AS r) page ON e.rowid = page.r",
+                [rowids],
+            )
+            by_rowid = {r.pop("_rowid"): r for r in rows_as_dicts(cur)}
+            items = [by_rowid[r] for r in rowids if r in by_rowid]
+            attach_articles(cur, items)
+        cur.commit()
+    for e in items:
+        e["quad"] = QUAD_OF.get(e["type"], 0)
+    return respond({"total": total, "limit": limit, "offset": offset, "items": items})
+
+
+@router.get("/api/events/{event_id}", **documented(Event, ERRORS_404))
+def get_event(event_id: IdParam, db: DB) -> Response:
+    """One event with its evidence in the article sentence, coding trace and every reporting outlet."""
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT e.*, a.title AS article_title, a.outlet, a.url, a.published, a.text AS article_text "
+            "FROM events e LEFT JOIN articles a ON a.id = e.article_id WHERE e.id = ?",
+            [event_id],
+        )
+        rows = rows_as_dicts(cur)
+        if not rows:
+            raise HTTPException(404, detail="no such event")
+        ev = rows[0]
+        for k in ("actor", "recipient", "location", "evidence"):
+            ev[k] = jsonish(ev[k])
+        text = ev.pop("article_text") or ""
+        ev["quad"] = QUAD_OF.get(ev["type"], 0)
+        evidence = ev["evidence"] if isinstance(ev["evidence"], list) else []
+        spans = [
+            s
+            for s in evidence
+            if isinstance(s, dict) and isinstance(s.get("start"), int) and isinstance(s.get("end"), int)
+        ]
+        if spans:
+            first = min(spans, key=lambda s: s["start"])
+            lo, hi = sentence_around(text, first["start"], first["end"])
+            ev["context"] = {
+                "start": lo,
+                "end": hi,
+                "text": text[lo:hi],
+                "spans": [
+                    {"start": s["start"] - lo, "end": s["end"] - lo, "text": text[s["start"] : s["end"]]}
+                    for s in spans
+                    if lo <= s["start"] and s["end"] <= hi
+                ],
+            }
+        else:
+            ev["context"] = None
+        ev["reports"], ev["canonical"] = _reports(db, cur, ev)
+    return respond(ev)
+
+
+def _reports(
+    db: Database, cur: Any, ev: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Every outlet that reported the event: via canonical events when built, else syndication."""
+    own = {
+        "article_id": ev["article_id"],
+        "event_id": ev["id"],
+        "outlet": ev.get("outlet"),
+        "url": ev.get("url"),
+        "title": ev.get("article_title"),
+        "published": ev.get("published"),
+    }
+    canonical = None
+    if db.has("event_mentions", "canonical_id", "event_id", "article_id"):
+        row = cur.execute(
+            "SELECT canonical_id FROM event_mentions WHERE event_id = ? LIMIT 1", [ev["id"]]
+        ).fetchone()
+        if row:
+            if db.has("canonical_events", "id"):
+                cur.execute("SELECT * FROM canonical_events WHERE id = ?", [row[0]])
+                got = rows_as_dicts(cur)
+                canonical = got[0] if got else {"id": row[0]}
+            else:
+                canonical = {"id": row[0]}
+            cur.execute(
+                "SELECT m.article_id, m.event_id, a.outlet, a.url, a.title, a.published "
+                "FROM event_mentions m LEFT JOIN articles a ON a.id = m.article_id "
+                "WHERE m.canonical_id = ? ORDER BY a.published, m.article_id",
+                [row[0]],
+            )
+            reports = rows_as_dicts(cur)
+            if reports:
+                return reports, canonical
+    reports = [own]
+    if db.has("duplicates", "article_id", "original_id"):
+        cur.execute(
+            "SELECT a.id AS article_id, NULL AS event_id, a.outlet, a.url, a.title, a.published "
+            "FROM duplicates d JOIN articles a ON a.id = CASE WHEN d.article_id = ? THEN d.original_id "
+            "ELSE d.article_id END WHERE d.article_id = ? OR d.original_id = ?",
+            [ev["article_id"]] * 3,
+        )
+        reports += rows_as_dicts(cur)
+    return reports, canonical
+
+
+@router.get("/api/map", **documented(FeatureCollection))
+def event_map(
+    db: DB,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    actor: Code = None,
+    dyad: Dyad = None,
+    type: Types = None,  # noqa: A002
+    quad: Quad = None,
+    limit: Limit = 500,
+) -> Response:
+    """Event locations as a GeoJSON FeatureCollection: one point per place, with its event count."""
+    if empty_range(date_from, date_to):
+        return respond({"type": "FeatureCollection", "features": []})
+    w = event_filters(
+        date_from=date_from,
+        date_to=date_to,
+        actor=actor,
+        dyad=parse_dyad(dyad),
+        types=[t.value for t in type] if type else None,
+        quad=quad,
+    )
+    w.add("location IS NOT NULL")
+    with db.cursor() as cur:
+        cur.execute(
+            "WITH f AS (SELECT id, type, date, "
+            "coalesce(json_extract_string(location, '$.name'), json_extract_string(location, '$.text')) "
+            "AS name, json_extract_string(location, '$.country') AS country, "
+            "TRY_CAST(json_extract_string(location, '$.lat') AS DOUBLE) AS lat, "
+            "TRY_CAST(json_extract_string(location, '$.lon') AS DOUBLE) AS lon "
+            f"FROM events {w.sql()}) "
+            "SELECT name, country, round(lat, 4) AS lat, round(lon, 4) AS lon, count(*) AS n, "
+            "list(id ORDER BY date DESC NULLS LAST)[1:20] AS event_ids, "
+            "list(DISTINCT type) AS types, max(date) AS last_date FROM f "
+            "WHERE lat IS NOT NULL AND lon IS NOT NULL AND lat BETWEEN -90 AND 90 "
+            "AND lon BETWEEN -180 AND 180 GROUP BY ALL ORDER BY n DESC LIMIT ?",
+            [*w.params, limit],
+        )
+        rows = rows_as_dicts(cur)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r.pop("lon"), r.pop("lat")]},
+            "properties": r,
+        }
+        for r in rows
+    ]
+    return respond({"type": "FeatureCollection", "features": features})

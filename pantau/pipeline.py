@@ -7,6 +7,7 @@ stage then runs per article so one failure never sinks its batch.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -59,28 +60,45 @@ def process(raw: RawRecord, published: str | None = None, *, with_events: bool =
     return analyse(result) if with_events else result
 
 
+def _failure(source: str, line: int | None, exc: Exception) -> IngestError:
+    """The IngestError for a failed record: a ValueError says why; anything else is a bug, named as such.
+
+    Set ``PANTAU_DEBUG=1`` to get the traceback of an unexpected error instead.
+    """
+    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):
+        return IngestError(source, line, str(exc) or "unusable record")
+    if os.environ.get("PANTAU_DEBUG"):
+        raise exc
+    return IngestError(source, line, f"internal error: {type(exc).__name__}: {exc}")
+
+
 def process_all(
     items: Iterable[RawRecord | IngestError], published: str | None = None, *, with_events: bool = True
 ) -> Iterator[Result | IngestError]:
-    """Process a stream in batches; a bad record becomes an IngestError and the stream goes on."""
+    """Process a stream in batches; a bad record becomes an IngestError and the stream goes on.
+
+    Every record runs inside its own guard at every stage (cleaning, parsing, events):
+    any exception, not only ValueError, becomes an IngestError naming its file and line.
+    """
     stream = iter(items)
     while chunk := list(islice(stream, BATCH)):
-        cleaned: list[Result | IngestError] = []
+        cleaned: list[tuple[RawRecord | None, Result | IngestError]] = []
         for item in chunk:
             if isinstance(item, IngestError):
-                cleaned.append(item)
+                cleaned.append((None, item))
                 continue
             try:
-                cleaned.append(process(item, published, with_events=False))
-            except ValueError as exc:
-                cleaned.append(IngestError(item.source, item.line, str(exc)))
-        good = [r for r in cleaned if isinstance(r, Result)]
+                cleaned.append((item, process(item, published, with_events=False)))
+            except Exception as exc:  # noqa: BLE001 - one record's failure stays its own
+                cleaned.append((item, _failure(item.source, item.line, exc)))
+        good = [r for _, r in cleaned if isinstance(r, Result)]
         docs = iter(parse_many(good) if with_events and good else [None] * len(good))
-        for result in cleaned:
+        for raw, result in cleaned:
             if isinstance(result, Result) and with_events:
+                doc = next(docs)
                 try:
-                    analyse(result, next(docs))
-                except ValueError as exc:
-                    source = result.article.source or result.article.id
-                    result = IngestError(source, None, str(exc))
+                    analyse(result, doc)
+                except Exception as exc:  # noqa: BLE001
+                    assert raw is not None
+                    result = _failure(raw.source, raw.line, exc)
             yield result

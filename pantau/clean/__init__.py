@@ -12,8 +12,12 @@ text must be final here):
 * Mojibake (UTF-8 read as cp1252: "CafÃ©", "â€œ") is repaired with ftfy before anything else.
 * Whitespace: each kept line is one paragraph; paragraphs are joined with a
   blank line ("\\n\\n"). Inside a line runs of spaces/tabs/NBSP collapse to one
-  space and zero-width characters are dropped; nothing else in a sentence is
-  changed (no case, quote or punctuation changes).
+  space and zero-width characters are dropped; control characters (NUL, ESC, C1) and
+  bidi overrides (U+202A-E, U+2066-9) are dropped, and vertical tab, form feed and
+  U+2028/2029 break the line; nothing else in a sentence is changed (no case, quote
+  or punctuation changes).
+* Length: at most ``pantau.ingest.MAX_TEXT_CHARS`` characters (checked again after HTML
+  extraction, before spaCy sees the text).
 * The dateline prefix of the lead ("LONDON, KOMPAS.com – ", "KONTAN.CO.ID - BRUSSELS. ")
   is cut off (recorded in ``removed`` as rule ``dateline``); the sentence after it
   is kept, and the place goes to ``Article.dateline``.
@@ -33,16 +37,16 @@ import unicodedata
 from pantau.clean import meta, outlets
 from pantau.clean.inline import strip_inline
 from pantau.clean.rules import classify_line, rules, tail_match
-from pantau.ingest import make_id
+from pantau.ingest import MAX_TEXT_CHARS, make_id, strip_controls, text_too_long
 from pantau.records import Article, RawRecord, Removed
 
 __all__ = ["clean_article", "normalise_text", "fix_mojibake", "MAX_TEXT_CHARS"]
 
-MAX_TEXT_CHARS = 5_000_000
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # two or more blanks of any kind, or one blank that is not a plain space (a lone space is left alone: fast)
 _BLANK = r"\t\u00a0\u2000-\u200a\u202f\u205f\u3000"
 _SPACES = re.compile(rf"[ {_BLANK}]{{2,}}|[{_BLANK}]")
+_LINE_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _CAPTION_CUE = re.compile(
     r"\((?:kiri|kanan|tengah|ki-ka|kiri ke kanan|dari kiri(?: ke kanan)?|depan|belakang)\)", re.I
 )
@@ -78,9 +82,10 @@ def fix_mojibake(text: str) -> str:
 
 
 def normalise_text(text: str) -> str:
-    """Mojibake repaired, NFC, unified newlines, collapsed spaces, stripped line ends (module docstring)."""
+    """Mojibake repaired, NFC, unified newlines, no controls, collapsed spaces, stripped line ends."""
     text = fix_mojibake(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_controls(_LINE_BREAKS.sub("\n", text))
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH.sub("", text)
@@ -125,9 +130,7 @@ def clean_article(raw: RawRecord, published: str | None = None) -> Article:
     if not source_text.strip():
         raise ValueError("empty text")
     if len(source_text) > MAX_TEXT_CHARS:
-        raise ValueError(
-            f"article text is {len(source_text):,} characters, over the {MAX_TEXT_CHARS:,} limit"
-        )
+        raise ValueError(text_too_long(len(source_text)))
 
     removed: list[Removed] = []
     captions: list[str] = []

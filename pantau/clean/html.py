@@ -188,6 +188,15 @@ def extract(html: str, url: str | None = None) -> PageText:
     except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many types on broken pages
         raise ValueError(f"HTML page could not be parsed: {exc}") from exc
     text = join_fragments(merge_extractions(d.get("text") or "", precise))
+    if nesting_depth(html) > MAX_DEPTH:  # lxml drops what is nested deeper than 256 elements
+        html = flatten(html)
+        try:
+            flat = run()
+        except Exception:  # noqa: BLE001 - keep what the first run found
+            flat = {}
+        flat_text = join_fragments(flat.get("text") or "")
+        if len(text) < 0.5 * len(flat_text):
+            d, text = {**flat, **{k: v for k, v in d.items() if v and k != "text"}}, flat_text
     if not text.strip():
         raise ValueError("HTML page has no article text (empty or missing body)")
     cards = teaser_texts(html)
@@ -195,12 +204,61 @@ def extract(html: str, url: str | None = None) -> PageText:
         kept = "\n".join(ln for ln in text.split("\n") if _norm(ln) not in cards)
         if len(kept) > 0.5 * len(text):  # never let the card rule eat the article
             text = kept
-    sitename = d.get("sitename")
+    sitename = _meta(d.get("sitename"))
     return PageText(
         text=text,
-        title=clean_title(d.get("title"), sitename),
-        author=d.get("author"),
-        date=d.get("date"),
+        title=clean_title(_meta(d.get("title")), sitename),
+        author=_meta(d.get("author")),
+        date=_meta(d.get("date")),
         sitename=sitename,
-        url=d.get("url") or url,
+        url=_meta(d.get("url")) or url,
     )
+
+
+def _meta(value: object) -> str | None:
+    """A metadata string without control characters or bidi overrides (they would reach stored rows)."""
+    from pantau.ingest import strip_controls
+
+    return strip_controls(value) if isinstance(value, str) else None
+
+
+# Deeply nested pages: lxml (libxml2) stops at 256 levels and trafilatura then sees no article text.
+MAX_DEPTH = 200
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+# void elements, and elements whose end tag pages often leave out: not counted as nesting
+_NOT_NESTING = frozenset(
+    "area base br col embed hr img input link meta param source track wbr p li dt dd tr td th option".split()
+)
+_KEEP = frozenset("html head title meta link base body p h1 h2 h3 h4 h5 h6 br script style noscript".split())
+_INLINE = frozenset("a b i u s em strong span font small big sup sub abbr mark cite q code time".split())
+
+
+def nesting_depth(html: str, stop: int = MAX_DEPTH + 1) -> int:
+    """Approximate element depth of a page (start minus end tags), counted up to ``stop``."""
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        name = m.group(2).lower()
+        if name in _NOT_NESTING or m.group(3):
+            continue
+        depth = max(depth - 1, 0) if m.group(1) else depth + 1
+        if depth > deepest:
+            deepest = depth
+            if deepest >= stop:
+                break
+    return deepest
+
+
+def flatten(html: str) -> str:
+    """The page without its layout elements (paragraphs, headings, scripts kept): parses at any depth.
+
+    Inline elements vanish without a trace; block elements become line breaks, so
+    paragraphs that were only separated by ``<div>``s stay apart.
+    """
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(2).lower()
+        if name in _KEEP:
+            return m.group(0)
+        return "" if name in _INLINE else "\n"
+
+    return _TAG.sub(sub, html)

@@ -42,10 +42,15 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 def _read(inputs: tuple[str, ...]) -> Iterator[RawRecord | IngestError]:
+    """Records of every input; stdin is read as bytes, line by line; skipped files are named on stderr."""
     from pantau.ingest import read_inputs
 
-    stdin = click.get_text_stream("stdin") if "-" in inputs else None
-    yield from read_inputs(list(inputs), stdin=stdin)
+    stdin = click.get_binary_stream("stdin") if "-" in inputs else None
+    yield from read_inputs(list(inputs), stdin=stdin, warn=_warn)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"pantau: warning: {message}", err=True)
 
 
 def _guard(raw: RawRecord, step: Callable[[], Result]) -> Result | IngestError:
@@ -102,7 +107,14 @@ def _results(
 
     def drain() -> Iterator[tuple[RawRecord | IngestError, Result | IngestError | None]]:
         cleaned = [r for _, r in buf if isinstance(r, Result)]
-        skipped = iter(skip(cleaned) if skip and cleaned else [False] * len(cleaned))
+        flags = [False] * len(cleaned)
+        if skip and cleaned:
+            try:
+                flags = skip(cleaned)
+            except Exception:  # noqa: BLE001 - cannot tell what is stored: analyse all, storing reports failures
+                if os.environ.get("PANTAU_DEBUG"):
+                    raise
+        skipped = iter(flags)
         todo = [isinstance(r, Result) and not next(skipped) for _, r in buf]
         analysed = pipe.analyse_many([pair for pair, do in zip(buf, todo, strict=True) if do])  # type: ignore[misc]
         for (item, result), do in zip(buf, todo, strict=True):
@@ -172,7 +184,14 @@ def extract(inputs: tuple[str, ...], published: str | None, no_events: bool) -> 
             failed += 1
             _error(result)
             continue
-        out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        try:
+            line = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+            line.encode("utf-8")  # an unencodable character fails this record, not the output stream
+        except (TypeError, ValueError) as exc:
+            failed += 1
+            _error(IngestError(result.article.source or result.article.id, None, f"cannot write: {exc}"))
+            continue
+        out.write(line)
         out.flush()
     sys.exit(1 if failed else 0)
 
@@ -207,7 +226,7 @@ def ingest(
         nonlocal last_flush
         if not batch:
             return
-        outcomes = store.upsert_many([r for _, r in batch], force=force)
+        outcomes = _store_batch(store, [r for _, r in batch], force=force)
         for (raw, _), outcome in zip(batch, outcomes, strict=True):
             tally[group(raw.source)][outcome.status] += 1
             if outcome.status == "failed":
@@ -257,6 +276,30 @@ def ingest(
         click.echo("pantau: interrupted; everything listed above was stored", err=True)
         sys.exit(130)
     sys.exit(1 if any(c["failed"] for c in tally.values()) else 0)
+
+
+def _store_batch(store: Any, results: list[Result], *, force: bool) -> list[Any]:
+    """``store.upsert_many``; if the batch call itself raises, each article is stored alone so one bad
+    article fails alone (its outcome says why)."""
+    from pantau.store import UpsertOutcome
+
+    try:
+        return store.upsert_many(results, force=force)
+    except KeyboardInterrupt:
+        raise
+    except Exception:  # noqa: BLE001
+        if os.environ.get("PANTAU_DEBUG"):
+            raise
+    outcomes = []
+    for result in results:
+        try:
+            outcomes += store.upsert_many([result], force=force)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            why = f"cannot store: {type(exc).__name__}: {exc}"
+            outcomes.append(UpsertOutcome(result.article.id, "failed", why))
+    return outcomes
 
 
 def _print_ingest_summary(tally: dict[str, Counter[str]], elapsed: float, store: Any) -> None:

@@ -225,10 +225,11 @@ def test_short_indonesian_wire_item_is_indonesian():
 
 
 def test_indonesian_false_friends_are_not_malay_markers():
-    # "kerajaan" (kingdom) and "kereta" (train) are Indonesian words too
+    # "kerajaan" (kingdom), "kereta" (train) and "pejabat" (official) are Indonesian words too
     text = (
         "Kerajaan Majapahit pernah menguasai jalur dagang di Nusantara. Kini kereta api cepat "
-        "menghubungkan kota-kota di Jawa, dan kereta ekonomi tetap ramai penumpang."
+        "menghubungkan kota-kota di Jawa, dan kereta ekonomi tetap ramai penumpang. Sejumlah pejabat "
+        "daerah ikut meninjau stasiun baru itu."
     )
     assert detect(text)[0] == "id"
     assert detect(text, indonesian_outlet=True)[0] == "id"

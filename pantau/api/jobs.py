@@ -76,7 +76,7 @@ def _renamed(record: Any, path: str, name: str) -> Any:
 
 
 class QueueFull(Exception):
-    """Too many jobs waiting: the client should retry later (503)."""
+    """Too many jobs waiting: the client should retry later (429 with Retry-After)."""
 
 
 class IngestWorker:

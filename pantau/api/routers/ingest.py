@@ -61,7 +61,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "body or file too large"),
         (415, "not JSON or multipart"),
         (422, "invalid articles"),
-        (503, "the ingest queue is full; retry later"),
+        (429, "the ingest queue is full; retry later (Retry-After)"),
     )
 }
 
@@ -221,7 +221,7 @@ async def ingest(request: Request, jobs: Annotated[IngestWorker, Depends(worker)
     except QueueFull:
         return Response(
             json.dumps({"detail": "the ingest queue is full; retry later"}),
-            status_code=503,
+            status_code=429,
             media_type="application/json",
             headers={"Retry-After": "5"},
         )

@@ -381,6 +381,33 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _read_head(fh: IO[bytes]) -> tuple[bytes, BaseException | None]:
+    """Up to SNIFF_BYTES from ``fh``, and the read error that stopped it early, if any."""
+    read = getattr(fh, "read1", fh.read)
+    parts: list[bytes] = []
+    size = 0
+    try:
+        while size < SNIFF_BYTES:
+            chunk = read(SNIFF_BYTES - size)
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+    except _READ_ERRORS as exc:
+        return b"".join(parts), exc
+    return b"".join(parts), None
+
+
+class _Failing:
+    """A stream whose every read raises ``exc`` (the rest of an input that broke while sniffing it)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self._exc = exc
+
+    def read(self, n: int = -1) -> bytes:
+        raise self._exc
+
+
 class _TextAsBytes(io.RawIOBase):
     """A text stream (e.g. ``io.StringIO``) read as UTF-8 bytes, so that every input takes one path."""
 
@@ -435,16 +462,17 @@ _READ_ERRORS = (OSError, EOFError, zlib.error, ValueError)
 
 def _read_stream(source: str, fh: IO[bytes], ext: str, stem: str | None) -> Iterator[RawRecord | IngestError]:
     """A byte stream: format by extension, else sniffed from its first 64 KiB; read with bounded memory."""
-    try:
-        head = fh.read(SNIFF_BYTES)
-    except _READ_ERRORS as exc:
-        yield IngestError(source, None, f"cannot read: {exc}")
+    head, failed = _read_head(fh)
+    if failed is not None and not head:
+        yield IngestError(source, None, f"cannot read: {failed}")
         return
     enc = _bom_encoding(head)
     if _looks_binary(head):
         yield IngestError(source, None, "binary file, not text; skipped")
         return
-    stream = io.BufferedReader(_Prefixed(head, fh), buffer_size=SNIFF_BYTES)
+    # A read error inside the head (a short, truncated .gz) is raised again after the head's records.
+    rest: IO[bytes] | _Failing = fh if failed is None else _Failing(failed)
+    stream = io.BufferedReader(_Prefixed(head, rest), buffer_size=SNIFF_BYTES)  # type: ignore[arg-type]
     text_stream: IO[Any] = stream
     if enc:  # UTF-16/32: read as text; limits count characters instead of bytes
         text_stream = io.TextIOWrapper(stream, encoding=enc, errors="replace", newline="")

@@ -208,3 +208,30 @@ def test_find_dates_is_fast_on_the_corpus():
             assert d.precision in {"day", "week", "month", "year"}
             dt.date.fromisoformat(d.date)
     assert n > 50 and time.perf_counter() - t < 10
+
+
+# ------------------------------------------------------------------ publication dates (issue 20)
+MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+             "Oktober", "November", "Desember"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)), hh=st.integers(0, 23))
+def test_published_forms_agree(day, hh):
+    """Every accepted spelling of one day gives the same ISO day; with a WIB time, that time."""
+    from pantau.dates.published import normalise_published
+
+    wd = WEEKDAYS[day.weekday()]
+    forms = [
+        day.isoformat(),
+        day.strftime("%d/%m/%Y"),
+        day.strftime("%Y%m%d"),
+        f"{wd}, {day.day} {MONTHS_ID[day.month - 1]} {day.year}",
+    ]
+    assert {normalise_published(f) for f in forms} == {day.isoformat()}
+    stamp = f"{wd}, {day.day} {MONTHS_ID[day.month - 1]} {day.year} {hh:02d}:05 WIB"
+    assert normalise_published(stamp) == f"{day.isoformat()}T{hh:02d}:05"
+    # epoch seconds of that WIB time give it back
+    epoch = dt.datetime(day.year, day.month, day.day, hh, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    if epoch.timestamp() >= 1e8:
+        assert normalise_published(int(epoch.timestamp())) == f"{day.isoformat()}T{hh:02d}:05"

@@ -10,6 +10,11 @@ Output convention (matches shared/eval/score.py ``date_ok``): day -> "YYYY-MM-DD
 of that ISO week; month -> "YYYY-MM-01"; year -> "YYYY-01-01"; with precision day/week/month/year.
 Day and month without a year take the reference year, or the previous year when that would land
 after the reference date (news reports the past).
+
+The reference is the article's publication date (:func:`reference_date`, checked by
+``published.normalise_published``) or None: then only absolute expressions resolve and relative ones stay
+unresolved. Nothing here reads the clock, so a result never depends on the day of the run.
+``checks.check_event_dates`` keeps asserted events from being dated after their article's publication.
 """
 
 from __future__ import annotations

@@ -374,7 +374,8 @@ def parsed(text: str, published: str = "2024-11-21"):
 
 def test_dep_parse_gives_roles_where_positions_find_none():
     from pantau import nlp
-    from pantau.events.coder import SentenceCoder, _mentions_in
+    from pantau.events.rules.mentions import mentions_in
+    from pantau.events.rules.sentence import SentenceCoder
     from pantau.events.text import tokenize
     from pantau.records import Entity
 
@@ -384,7 +385,7 @@ def test_dep_parse_gives_roles_where_positions_find_none():
     for k, t in enumerate(toks):
         t.i = k
     ents = [Entity("Kota itu", "LOC", 0, 8, code="UKR"), Entity("pasukan Rusia", "ACTOR", 23, 36, code="RUS")]
-    sc = SentenceCoder(load(), toks, _mentions_in(ents, toks), None, [], {t.idx: t for t in doc})
+    sc = SentenceCoder(load(), toks, mentions_in(ents, toks), None, [], {t.idx: t for t in doc})
     args = sc.dep_args(2)  # "diserang"
     if not args:
         pytest.skip("no trained parser shipped")
@@ -432,36 +433,36 @@ def test_alliance_without_antecedent_or_generic_is_not_resolved():
         "Dengan mekanisme ini, Polandia resmi meminta aliansi membahas ancaman dari Rusia.", "2025-09-10"
     )
     assert not any("NATO" in codes(e.recipient) for e in ev)
-    from pantau.events.coder import _anaphors
+    from pantau.events.rules.anaphora import anaphors
     from pantau.records import Entity
 
     text = "NATO bertemu di Brussel. Mereka membentuk aliansi baru di Asia."
     ents = [Entity("NATO", "ORG", 0, 4, code="NATO")]
-    assert _anaphors(text, [(0, 24), (25, len(text))], ents, load()) == []
+    assert anaphors(text, [(0, 24), (25, len(text))], ents, load()) == []
 
 
 def test_kedua_negara_pair_and_ambiguous_window():
-    from pantau.events.coder import _anaphors
+    from pantau.events.rules.anaphora import anaphors
     from pantau.records import Entity
 
     text = "Anwar menelepon Pezeshkian dari Putrajaya. Kedua negara sepakat memperkuat hubungan."
     ents = [Entity("Anwar", "PER", 0, 5, code="MYS"), Entity("Pezeshkian", "PER", 16, 26, code="IRN")]
     sents = [(0, 42), (43, len(text))]
-    got = _anaphors(text, sents, ents, load())
+    got = anaphors(text, sents, ents, load())
     assert {e.code for e in got} == {"MYS", "IRN"} and all(e.text == "Kedua negara" for e in got)
     three = ents + [Entity("Putrajaya", "LOC", 32, 41, code="EGY")]
-    assert _anaphors(text, sents, three, load()) == []  # three states: "kedua negara" is ambiguous
+    assert anaphors(text, sents, three, load()) == []  # three states: "kedua negara" is ambiguous
 
 
 def test_anaphora_in_seed_articles(seeds):
-    from pantau.events.coder import _anaphors
+    from pantau.events.rules.anaphora import anaphors
     from pantau.events.text import sentences
 
     found = {}
     for r in seeds.values():
         text = r.article.text
         ents = sorted([e for e in r.entities if e.start is not None and e.code], key=lambda e: e.start)
-        for e in _anaphors(text, sentences(text), ents, load()):
+        for e in anaphors(text, sentences(text), ents, load()):
             found.setdefault(e.text.lower(), set()).add(e.code)
     assert found.get("aliansi itu") == {"NATO"} and found.get("negara tersebut") == {"RUS"}
 

@@ -11,7 +11,7 @@ from pantau.records import Article, Entity, Event, Quote
 def analyse(article: Article, doc=None) -> tuple[list[Entity], list[Event], list[Quote]]:
     """Actor mentions, coded events (with evidence and trace) and quotes of one article."""
     from pantau.events import learned
-    from pantau.events.coder import code_article
+    from pantau.events.rules import code_article
 
     entities, events, quotes = code_article(article, doc)
     return entities, learned.apply(events, article), quotes  # a no-op unless a filter model is shipped

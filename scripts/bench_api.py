@@ -45,8 +45,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
-    """`pantau serve` in a child process; returns once /api/health answers."""
+def start_server(db: Path, port: int, token: str | None = None) -> subprocess.Popen[bytes]:
+    """`pantau serve` in a child process (ingest on when ``token`` is given); returns once /api/health
+    answers."""
     cmd = [
         sys.executable,
         "-c",
@@ -59,7 +60,8 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
         "--port",
         str(port),
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, "PANTAU_TOKEN": token or ""}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -4,9 +4,12 @@
 Starts the server on 127.0.0.1 over a store (or uses --url, which must be a loopback address), runs
 --clients async httpx clients for --seconds (and at most --max-requests requests in all) over a mix of
 read endpoints, then prints errors (must be 0), latency percentiles, throughput, and the server's RSS
-at start and end.
+at start and end. With --ingest-every S it also posts one article every S seconds to POST /api/ingest
+(the server is started with a token, on a copy of the store, since ingest writes) and reports the
+ingest jobs: reads must stay fast while the worker writes.
 
     python scripts/loadtest_api.py --db /tmp/pantau-bench.duckdb --clients 50 --seconds 30
+    python scripts/loadtest_api.py --db /tmp/pantau-bench.duckdb --ingest-every 2
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import json
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,6 +33,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_api import free_port, pct, start_server  # noqa: E402
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "seeds.jsonl"
+TOKEN = "loadtest-token"
 
 
 def rss_mb(pid: int) -> float:
@@ -74,6 +82,45 @@ def request_mix(client: httpx.Client) -> list[tuple[str, dict[str, Any]]]:
     return mix
 
 
+def seed_articles() -> list[dict[str, Any]]:
+    """Articles to ingest: the shared seeds (the pipeline sees real Indonesian news)."""
+    if not SEEDS.exists():
+        return [{"text": "Rusia menyerang Ukraina di Kyiv pada Senin.", "title": "Serangan"}]
+    return [json.loads(line) for line in SEEDS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+async def ingest_loop(base: str, every: float, seconds: float, out: dict[str, Any]) -> None:
+    """Post one article every ``every`` seconds (a fresh id each time) and record the replies."""
+    arts = seed_articles()
+    deadline = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    i = 0
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
+        while time.monotonic() < deadline:
+            art = dict(arts[i % len(arts)])
+            art["id"] = f"loadtest-{time.time_ns()}-{i}"
+            i += 1
+            t = time.perf_counter()
+            try:
+                r = await client.post("/api/ingest", json=art)
+                out["post_ms"].append((time.perf_counter() - t) * 1000)
+                out["status"][r.status_code] = out["status"].get(r.status_code, 0) + 1
+                if r.status_code == 202:
+                    out["jobs"].append(r.json()["id"])
+            except httpx.HTTPError as exc:
+                out["errors"].append(repr(exc))
+            await asyncio.sleep(every)
+
+
+def job_summary(base: str, jobs: list[str]) -> dict[str, int]:
+    by: dict[str, int] = {}
+    with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        for j in jobs:
+            st = c.get(f"/api/ingest/{j}").json().get("status", "?")
+            by[st] = by.get(st, 0) + 1
+    return by
+
+
 async def run(
     base: str, clients: int, seconds: float, max_requests: int
 ) -> tuple[list[float], list[str], int]:
@@ -116,10 +163,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--max-requests", type=int, default=200_000)
     ap.add_argument("--rounds", type=int, default=1, help="repeat the run to see whether RSS keeps growing")
+    ap.add_argument("--ingest-every", type=float, default=0.0, help="post an article every S s (0: off)")
     args = ap.parse_args()
     if not 1 <= args.clients <= 500 or not 0 < args.seconds <= 600 or not 1 <= args.rounds <= 10:
         raise SystemExit("--clients must be 1-500, --seconds at most 600, --rounds 1-10")
     proc: subprocess.Popen[bytes] | None = None
+    ingest: dict[str, Any] = {"post_ms": [], "status": {}, "jobs": [], "errors": [], "job_states": {}}
     if args.url:
         base = args.url.rstrip("/")
         require_loopback(base)
@@ -128,7 +177,11 @@ def main() -> None:
         if not args.db.exists():
             raise SystemExit(f"{args.db} not found: run scripts/gen_events.py --out {args.db} first")
         port = free_port()
-        proc = start_server(args.db, port)
+        db = args.db
+        if args.ingest_every:
+            db = args.db.with_name(args.db.stem + "-ingest.duckdb")
+            shutil.copyfile(args.db, db)
+        proc = start_server(db, port, TOKEN if args.ingest_every else None)
         base, pid = f"http://127.0.0.1:{port}", proc.pid
     try:
         # Warm-up: one short concurrent round loads the store's columns into DuckDB's buffer pool, so
@@ -146,8 +199,14 @@ def main() -> None:
         sampler.start()
         t0 = time.monotonic()
         latencies, errors, sent = [], [], 0
+        async def measured() -> tuple[list[float], list[str], int]:
+            tasks = [run(base, args.clients, args.seconds, args.max_requests)]
+            if args.ingest_every:
+                tasks.append(ingest_loop(base, args.ingest_every, args.seconds, ingest))
+            return (await asyncio.gather(*tasks))[0]
+
         for i in range(args.rounds):
-            lat, err, n = asyncio.run(run(base, args.clients, args.seconds, args.max_requests))
+            lat, err, n = asyncio.run(measured())
             latencies += lat
             errors += err
             sent += n
@@ -160,10 +219,14 @@ def main() -> None:
         stop.set()
         sampler.join()
         rss_end = rss_mb(pid) if pid else float("nan")
+        if args.ingest_every:
+            ingest["job_states"] = job_summary(base, ingest["jobs"])
     finally:
         if proc is not None:
+            t_stop = time.monotonic()
             proc.terminate()
             proc.wait(timeout=15)
+            print(f"server stopped {time.monotonic() - t_stop:.1f} s after SIGTERM (exit {proc.returncode})")
     print(
         f"{args.clients} clients, {elapsed:.1f} s, {sent} requests, {sent / elapsed:.1f} req/s, "
         f"errors={len(errors)}"
@@ -179,9 +242,16 @@ def main() -> None:
         f"server RSS after warm-up: start={rss_start:.0f} MiB end={rss_end:.0f} MiB peak={peak:.0f} MiB "
         f"(growth {rss_end - rss_start:+.0f} MiB)"
     )
+    if args.ingest_every:
+        posts = ingest["post_ms"]
+        print(
+            f"ingest: {len(posts)} posts, replies {ingest['status']}, post p95={pct(posts, 95):.0f} ms, "
+            f"jobs at end {ingest['job_states']}, "
+            f"errors={len(ingest['errors'])}"
+        )
     for e in errors[:10]:
         print("error:", e)
-    sys.exit(1 if errors else 0)
+    sys.exit(1 if errors or ingest["errors"] else 0)
 
 
 if __name__ == "__main__":

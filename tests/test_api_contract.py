@@ -56,7 +56,9 @@ def test_detail_routes_keep_their_contract(api_schema: Any, app: Any) -> None:
         article = cur.execute("SELECT id FROM articles LIMIT 1").fetchone()[0]
         event = cur.execute("SELECT id FROM events WHERE evidence IS NOT NULL LIMIT 1").fetchone()[0]
         story = cur.execute("SELECT id FROM stories LIMIT 1").fetchone()[0]
-        code = cur.execute("SELECT actor_codes[1] FROM events WHERE len(actor_codes) > 0 LIMIT 1").fetchone()[0]
+        code = cur.execute("SELECT actor_codes[1] FROM events WHERE len(actor_codes) > 0 LIMIT 1").fetchone()[
+            0
+        ]
     for path, params in [
         ("/api/articles/{article_id}", {"article_id": article}),
         ("/api/events/{event_id}", {"event_id": event}),

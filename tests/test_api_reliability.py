@@ -247,6 +247,7 @@ def test_validation_errors_never_echo_the_input(client: TestClient) -> None:
         b'{"text": "ok", "title": "\\udfff"}',
         b"\xff\xfe not utf-8",
     ],
+    ids=["nested-array", "nested-field", "surrogate-text", "surrogate-title", "not-utf8"],
 )
 def test_hostile_json_is_a_client_error(client: TestClient, body: bytes) -> None:
     r = client.post("/api/ingest", content=body, headers={**AUTH, "content-type": "application/json"})
@@ -254,9 +255,7 @@ def test_hostile_json_is_a_client_error(client: TestClient, body: bytes) -> None
     assert "/" not in r.json()["detail"] if isinstance(r.json()["detail"], str) else True
 
 
-@pytest.mark.parametrize(
-    "name", [".", "..", "../x.jsonl", "a/b.jsonl", "..\\x.jsonl", "/etc/passwd"]
-)
+@pytest.mark.parametrize("name", [".", "..", "../x.jsonl", "a/b.jsonl", "..\\x.jsonl", "/etc/passwd"])
 def test_upload_names_with_paths_are_refused(client: TestClient, name: str) -> None:
     r = client.post("/api/ingest", files={"file": (name, b'{"text": "x"}\n')}, headers=AUTH)
     assert r.status_code == 400, (r.status_code, r.text)

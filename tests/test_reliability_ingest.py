@@ -248,6 +248,19 @@ def test_text_limit_after_html_extraction(monkeypatch):
         clean_article(RawRecord(source="p.html", id="p", html="<p>x</p>"))
 
 
+def test_page_with_far_too_much_text_is_refused_before_extraction(monkeypatch):
+    """A page holding megabytes of text cannot give an article under the limit: refused before trafilatura."""
+    import trafilatura
+
+    def never(*a, **kw):  # noqa: ANN002, ANN003
+        raise AssertionError("trafilatura should not run")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", never)
+    page = "<html><body>" + f"<div><p>{BODY}</p></div>" * (5 * MAX_TEXT_CHARS // len(BODY)) + "</body></html>"
+    with pytest.raises(ValueError, match="article limit"):
+        clean_article(RawRecord(source="p.html", id="p", html=page))
+
+
 def test_long_json_line_and_json_document_are_refused_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(ingest_mod, "MAX_LINE_BYTES", 2000)
     p = tmp_path / "a.jsonl"

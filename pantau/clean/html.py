@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pantau.ingest import MAX_TEXT_CHARS, text_too_long
+
 
 @dataclass
 class PageText:
@@ -182,11 +184,19 @@ def extract(html: str, url: str | None = None) -> PageText:
             return {}
         return doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
 
+    visible = visible_chars(html)
+    if visible > 4 * MAX_TEXT_CHARS:  # trafilatura would take minutes to find a text over the limit
+        raise ValueError(
+            f"HTML page holds about {visible:,} characters of text, over 4 x the {MAX_TEXT_CHARS:,}-character"
+            " article limit; skipped"
+        )
     try:
         d = run()
         precise = run(favor_precision=True).get("text") or ""
     except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many types on broken pages
         raise ValueError(f"HTML page could not be parsed: {exc}") from exc
+    if len(precise) > 2 * MAX_TEXT_CHARS:  # cannot pass the text limit: say so before the slow steps
+        raise ValueError(text_too_long(len(precise)))
     text = join_fragments(merge_extractions(d.get("text") or "", precise))
     if nesting_depth(html) > MAX_DEPTH:  # lxml drops what is nested deeper than 256 elements
         html = flatten(html)
@@ -220,6 +230,15 @@ def _meta(value: object) -> str | None:
     from pantau.ingest import strip_controls
 
     return strip_controls(value) if isinstance(value, str) else None
+
+
+_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def visible_chars(html: str) -> int:
+    """Rough count of a page's text characters (tags, scripts, styles and comments taken out)."""
+    return len(_WS.sub(" ", _ANY_TAG.sub(" ", _INVISIBLE.sub(" ", html))))
 
 
 # Deeply nested pages: lxml (libxml2) stops at 256 levels and trafilatura then sees no article text.

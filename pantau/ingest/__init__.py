@@ -278,11 +278,18 @@ def _read_path(path: str, warn: Warn) -> Iterator[RawRecord | IngestError]:
         yield from _read_file(p)
         return
     files: list[Path] = []
-    for f in sorted(p.rglob("*")):
+    try:
+        entries = sorted(p.rglob("*"))
+    except OSError as exc:
+        yield IngestError(source, None, f"cannot list directory: {exc.strerror or exc}")
+        return
+    for f in entries:
         rel = f.relative_to(p).parts
         if any(part.startswith(".") for part in rel) or f.is_dir():
             continue
-        if _ext(f.name) in KNOWN_EXT:
+        if not f.is_file():  # a pipe or device inside a folder would block or never end
+            warn(f"{_safe_source(str(f))}: skipped: not a regular file")
+        elif _ext(f.name) in KNOWN_EXT:
             files.append(f)
         else:
             warn(f"{_safe_source(str(f))}: skipped: unknown file type (reads {', '.join(KNOWN_EXT)})")

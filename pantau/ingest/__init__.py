@@ -485,11 +485,14 @@ def _read_stream(source: str, fh: IO[bytes], ext: str, stem: str | None) -> Iter
         text_stream = io.TextIOWrapper(stream, encoding=enc, errors="replace", newline="")
     fmt = _format_of(ext, decode_bytes(head[:4000]) if enc else head[:4000].decode("utf-8", "replace"))
 
-    def whole(limit: int, what: str) -> str | None:
+    def whole(limit: int, what: str, raw: bool = False) -> Any:
+        """The rest of the input, decoded; with ``raw``, bytes as read (a feed declares its own encoding)."""
         data = _read_capped(text_stream, limit)
         if data is None:
             raise _TooBig(_over(what, limit))
-        return data if isinstance(data, str) else decode_bytes(data)
+        if isinstance(data, str):
+            return data.encode("utf-8") if raw else data
+        return data if raw else decode_bytes(data)
 
     try:
         if fmt == "jsonl":
@@ -497,8 +500,7 @@ def _read_stream(source: str, fh: IO[bytes], ext: str, stem: str | None) -> Iter
         elif fmt == "json":
             yield from _read_json_text(source, whole(MAX_JSON_BYTES, "JSON document") or "")
         elif fmt == "feed":
-            data = whole(MAX_HTML_BYTES, "feed") or ""
-            yield from _read_feed(source, data.encode("utf-8"))
+            yield from _read_feed(source, whole(MAX_HTML_BYTES, "feed", raw=True))
         elif fmt == "html":
             yield from _html_record(source, whole(MAX_HTML_BYTES, "HTML page") or "", stem=None)
         else:

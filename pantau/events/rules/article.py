@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pantau.events import resources
@@ -25,51 +26,45 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Reading:
+class Reading:
     """What one article offers every unit, and what coding carries from one unit to the next."""
 
     lex: Lexicon
     text: str
-    mentions: list[Entity]
+    ref: date | None  # the reference date of relative dates (the publication day)
+    ents: list[Entity]  # the resolver's actor mentions, by position
+    mentions: list[Entity]  # those and the anaphoric phrases
     dates: list
+    places: list
     quotes: list[Quote]
     spacy_at: dict[int, Any]  # char offset -> spaCy token of the dependency parse
     context: ArticleContext
     topic: Entity | None = None  # the last person or organisation named: "dia", "mereka"
     recent: list[Entity] = field(default_factory=list)  # parties of the previous unit(s)
 
+    def local_places(self) -> list:
+        """Places that are not also actor names (states, capitals as metonyms): towns, provinces, sites."""
+        return [p for p in self.places if not any(x.start <= p[0] and p[1] <= x.end for x in self.ents)]
+
+    def ordered_places(self) -> list:
+        """All places, local ones first: the order in which an event's location is looked for."""
+        local = self.local_places()
+        return local + [p for p in self.places if p not in local]
+
 
 def code_article(article: Article, doc=None) -> tuple[list[Entity], list[Event], list[Quote]]:
-    """Entities, events and quotes of one article (see the package docstring).
+    """Entities, events and quotes of one article (see the package docstring)."""
+    reading, units = read(article, doc)
+    return reading.ents, code_units(article, reading, units), reading.quotes
+
+
+def code_units(article: Article, reading: Reading, units: list[tuple[int, int]]) -> list[Event]:
+    """The rule events of the article's coding units, merged.
 
     A unit whose coding raises loses its own events only (logged with the article id); the others
     are still coded.
     """
-    from pantau.quotes import find_quotes
-
-    lex = load()
-    text = article.text or ""
-    ref = resources.reference_date(article)
-    ents = sorted(
-        [e for e in resources.actor_mentions(doc, article) if e.start is not None and e.code],
-        key=lambda e: e.start,
-    )
-    dates = resources.dates(text, ref)
-    places = resources.places(doc, text)
-    sents = sentences(text)
-    units = [u for u in coding_units(text, sents, ents, lex) if not is_furniture(text[u[0] : u[1]])]
-    anaph = anaphors(text, units, ents, lex)
-    # an uncoded mention that an anaphoric phrase covers gives way to it
-    ents = [e for e in ents if e.code != "UNK" or not any(x.start < e.end and e.start < x.end for x in anaph)]
-    reading = _Reading(
-        lex,
-        text,
-        sorted(ents + anaph, key=lambda e: e.start),
-        dates,
-        find_quotes(article, ents, sents),
-        {t.idx: t for t in doc} if doc is not None and settings.DEP_MODE else {},
-        ArticleContext(ents),
-    )
+    text = reading.text
     cands: list[Candidate] = []
     captions = {c.strip() for c in article.captions or [] if c.strip()}
     for s, e in units:
@@ -87,14 +82,43 @@ def code_article(article: Article, doc=None) -> tuple[list[Entity], list[Event],
             )
     if not os.environ.get("PANTAU_DEBUG_ALL"):
         cands = [c for c in cands if dyadic_ok(c)]
-    # places that are not also actor names (states, capitals as metonyms): towns, provinces, sites
-    local = [p for p in places if not any(x.start <= p[0] and p[1] <= x.end for x in ents)]
-    events = merge(cands, text, local + [p for p in places if p not in local], article, local)
-    fallback_dates(events, dates, text, ref)
-    return ents, events, reading.quotes
+    events = merge(cands, text, reading.ordered_places(), article, reading.local_places())
+    fallback_dates(events, reading.dates, text, reading.ref)
+    return events
 
 
-def _code_unit(reading: _Reading, s: int, e: int) -> list[Candidate]:
+def read(article: Article, doc: Any) -> tuple[Reading, list[tuple[int, int]]]:
+    """The article's mentions, dates, places and quotes, and its coding units."""
+    from pantau.quotes import find_quotes
+
+    lex = load()
+    text = article.text or ""
+    ref = resources.reference_date(article)
+    ents = sorted(
+        [e for e in resources.actor_mentions(doc, article) if e.start is not None and e.code],
+        key=lambda e: e.start,
+    )
+    sents = sentences(text)
+    units = [u for u in coding_units(text, sents, ents, lex) if not is_furniture(text[u[0] : u[1]])]
+    anaph = anaphors(text, units, ents, lex)
+    # an uncoded mention that an anaphoric phrase covers gives way to it
+    ents = [e for e in ents if e.code != "UNK" or not any(x.start < e.end and e.start < x.end for x in anaph)]
+    reading = Reading(
+        lex=lex,
+        text=text,
+        ref=ref,
+        ents=ents,
+        mentions=sorted(ents + anaph, key=lambda e: e.start),
+        dates=resources.dates(text, ref),
+        places=resources.places(doc, text),
+        quotes=find_quotes(article, ents, sents),
+        spacy_at={t.idx: t for t in doc} if doc is not None and settings.DEP_MODE else {},
+        context=ArticleContext(ents),
+    )
+    return reading, units
+
+
+def _code_unit(reading: Reading, s: int, e: int) -> list[Candidate]:
     """The candidates of the unit text[s:e], completed with the article context; then the context
     is carried on (topic, recent parties, clashes)."""
     toks, ms = unit_tokens(reading.text, s, e, reading.mentions)
@@ -115,7 +139,7 @@ def _code_unit(reading: _Reading, s: int, e: int) -> list[Candidate]:
     return [c for c in found if c.actor and c.actor[0].label != "SPEAKER"]
 
 
-def _carry_on(reading: _Reading, ms: list[Mention], found: list[Candidate]) -> None:
+def _carry_on(reading: Reading, ms: list[Mention], found: list[Candidate]) -> None:
     """State the next unit reads: recent parties, clashes coded so far, the topic for pronouns."""
     reading.recent = recent_after(reading.recent, [m.ent for m in ms])
     reading.context.record_clashes(found)

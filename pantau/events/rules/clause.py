@@ -11,6 +11,7 @@ from pantau.events.rules.mentions import Mention
 from pantau.events.rules.words import (
     ADVERBS,
     AUX,
+    CLAUSE_ENDS,
     COORD,
     CROSSABLE,
     FIRST_PERSON,
@@ -61,6 +62,7 @@ class Clause:
 
     # -------------------------------------------------------------- clause boundaries and prepositions
     def is_stop(self, i: int) -> bool:
+        """A clause boundary for subject search: a strong or soft stop or a speech cue."""
         w = self.lows[i]
         return w in STRONG_STOPS or w in self.lex.speech_cues or w in SOFT_STOPS
 
@@ -76,23 +78,12 @@ class Clause:
         return segs
 
     def right_end(self, tj: int, cross_bahwa: bool, cross_yang: bool = False) -> int:
+        """End of the clause right of token tj; speech acts reach into their "bahwa" complement and
+        `cross_yang` into a relative clause."""
         i = tj
         while i < len(self.toks):
             w = self.lows[i]
-            if w in STRONG_STOPS or w in {
-                "setelah",
-                "sebelum",
-                "menyusul",
-                "ketika",
-                "karena",
-                "jika",
-                "pasca",
-                "apabila",
-                "kalau",
-                "sementara",
-                "sehingga",
-                "sedangkan",
-            }:
+            if w in STRONG_STOPS or w in CLAUSE_ENDS:
                 break
             if w == "yang" and not cross_yang:
                 break
@@ -136,44 +127,57 @@ class Clause:
         )
 
     def group_ents(self, k: int, upto: int | None = None) -> list[Entity]:
+        """Entities of the coordination group of mention k (those ending by token `upto`)."""
         return [self.ms[j].ent for j in self.group_of[k] if upto is None or self.ms[j].t1 <= upto]
 
     def subject(self, ti: int, allow_genitive: bool = False, hops: int = 2) -> tuple[list[Entity], str]:
-        """Subject of the clause of the trigger at ti: the nearest free mention to its left."""
-        segs = self.segments_left(ti)
-        for n, (s, e, stop) in enumerate(segs):
+        """Subject of the clause of the trigger at ti: the nearest free mention to its left, else a
+        pronoun's referent; up to `hops` clause boundaries back ("subj^" when one was crossed)."""
+        for n, (s, e, stop) in enumerate(self.segments_left(ti)):
             cands = [k for k, m in enumerate(self.ms) if m.t0 >= s and m.t1 <= e]
             for k in reversed(cands):
-                members = [j for j in self.group_of[k] if j <= k]
-                free = None
-                for j in members:  # the group from its first free member on ("di tangan Rusia, pasukan X")
-                    m = self.ms[j]
-                    if m.compound:
-                        continue
-                    preps = PREPS - {"dengan"} if allow_genitive else PREPS
-                    if self.preceded_by(m, preps, reach=2 if allow_genitive else 1):
-                        continue
-                    if not allow_genitive and self.genitive(m, s if m.t0 >= s else 0):
-                        continue
-                    free = j
-                    break
+                free = self._first_free(k, s, allow_genitive)
                 if free is None:
                     continue
                 ents = [self.ms[j].ent for j in self.group_of[k] if j >= free and self.ms[j].t1 <= ti]
                 return ents, "subj" if n == 0 else "subj^"
-            words = self.lows[s:e]
-            if any(w in FIRST_PERSON for w in words):
-                return [Entity("kami", "SPEAKER")], "speaker"
-            if any(w in THIRD_PERSON for w in words) and (stop == "bahwa" or stop in self.lex.speech_cues):
-                # "pemberontak mengumumkan bahwa mereka telah ...": the pronoun is the speaker
-                matrix, _ = self.subject(s - 1, hops=1) if s > 0 else ([], "")
-                if matrix and matrix[0].label != "SPEAKER":
-                    return matrix, "pron=speaker"
-            if any(w in THIRD_PERSON for w in words) and self.topic is not None:
-                return [self.topic], "pron"
+            pron = self._pronoun_subject(s, e, stop)
+            if pron is not None:
+                return pron
             if n >= hops or stop not in CROSSABLE and stop not in self.lex.speech_cues and stop != ",":
                 break
         return [], ""
+
+    def _first_free(self, k: int, s: int, allow_genitive: bool) -> int | None:
+        """The first member of mention k's group (up to k) that is no prepositional object, genitive or
+        compound part: the group from there on is a subject ("di tangan Rusia, pasukan X")."""
+        for j in [j for j in self.group_of[k] if j <= k]:
+            m = self.ms[j]
+            if m.compound:
+                continue
+            preps = PREPS - {"dengan"} if allow_genitive else PREPS
+            if self.preceded_by(m, preps, reach=2 if allow_genitive else 1):
+                continue
+            if not allow_genitive and self.genitive(m, s if m.t0 >= s else 0):
+                continue
+            return j
+        return None
+
+    def _pronoun_subject(self, s: int, e: int, stop: str) -> tuple[list[Entity], str] | None:
+        """A pronoun subject in the segment s..e: "kami" is the quoted speaker, a third-person pronoun
+        after "bahwa" or a speech cue the matrix subject, else the topic of the previous sentences."""
+        words = self.lows[s:e]
+        if any(w in FIRST_PERSON for w in words):
+            return [Entity("kami", "SPEAKER")], "speaker"
+        third = any(w in THIRD_PERSON for w in words)
+        if third and (stop == "bahwa" or stop in self.lex.speech_cues):
+            # "pemberontak mengumumkan bahwa mereka telah ...": the pronoun is the speaker
+            matrix, _ = self.subject(s - 1, hops=1) if s > 0 else ([], "")
+            if matrix and matrix[0].label != "SPEAKER":
+                return matrix, "pron=speaker"
+        if third and self.topic is not None:
+            return [self.topic], "pron"
+        return None
 
     def after(
         self,
@@ -209,6 +213,7 @@ class Clause:
         return []
 
     def window_has(self, words: list[str], a: int, b: int) -> str | None:
+        """The first of `words` (one or more tokens, surface or normalised) inside tokens a..b."""
         a, b = max(a, 0), min(b, len(self.toks))
         for w in words:
             seq = w.split()

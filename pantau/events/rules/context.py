@@ -69,7 +69,8 @@ class ArticleContext:
     def complete(self, c: Candidate, toks: list[Tok]) -> None:
         """Localise unnamed groups, drop self-targets, and fill a missing recipient from the
         article: the other side of earlier clashes, the own state of a domestic act, the own
-        population of a restriction, or the article's other party of an attack."""
+        population of a restriction, or the article's other party of an attack (not where the
+        trigger is the object of an attitude verb: "mengecam serangan")."""
         dominant = self.dominant
         if dominant:
             c.actor = dedup([localise(a, dominant) for a in c.actor])
@@ -82,6 +83,11 @@ class ArticleContext:
             or (r.sector != c.actor[0].sector and c.type not in SELF_NOT_TARGET)
             or person_target(r, c.actor, c.type)
         ]
+        self._fill_recipient(c, toks)
+
+    def _fill_recipient(self, c: Candidate, toks: list[Tok]) -> None:
+        """A missing recipient from the article (rules tried in order, each marked in the trace)."""
+        dominant = self.dominant
         attitude = any(t.text.lower() in ATTITUDE for t in toks[max(0, c.ti - 8) : c.ti])
         a0 = c.actor[0] if c.actor else None
         own = {a.code for a in c.actor}

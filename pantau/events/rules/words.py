@@ -163,6 +163,21 @@ SOFT_STOPS = {
     "dan",
 }
 CROSSABLE = {"bahwa", ",", "dan", "untuk", "agar", "supaya"}
+# subordinators that end the clause right of a trigger (with STRONG_STOPS)
+CLAUSE_ENDS = {
+    "setelah",
+    "sebelum",
+    "menyusul",
+    "ketika",
+    "karena",
+    "jika",
+    "pasca",
+    "apabila",
+    "kalau",
+    "sementara",
+    "sehingga",
+    "sedangkan",
+}
 AUX = {
     "juga",
     "telah",

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Generate a large synthetic Pantau store for API benchmarks (default: 1 million events), with DuckDB SQL.
 
-The store has the real schema (pantau/store/schema.sql) plus the stories/index tables the API reads:
-articles (one per 10 events), events with skewed actor codes, places and dates over ten years,
-stories, an escalation index (dyad x day) computed from the events, and alerts. Nothing in it is real news.
+The store has the real schemas (pantau/store/schema.sql and pantau/stories/schema.sql, so the stories
+stage can run on it): articles (one per 10 events), events with skewed actor codes, places and dates
+over ten years, stories, an escalation index (dyad x day) computed from the events, and alerts. Canonical
+events are not built (the stories stage would attach every event on its next update: the heavy case the
+API's ingest worker must keep bounded). Nothing in it is real news.
 
     python scripts/gen_events.py --out /tmp/pantau-1m.duckdb --events 1000000
 """
@@ -117,25 +119,17 @@ OUTLETS = [
     "Suara.com",
 ]
 
-STORIES_DDL = """
-CREATE TABLE IF NOT EXISTS stories (id VARCHAR, title VARCHAR, first_date DATE, last_date DATE,
-    n_articles INTEGER,
-    n_outlets INTEGER, outlets VARCHAR[], main_actors VARCHAR[], updated_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS story_articles (story_id VARCHAR, article_id VARCHAR, similarity DOUBLE,
-    added_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS duplicates (article_id VARCHAR, original_id VARCHAR, similarity DOUBLE,
-    relation VARCHAR);
-"""
-
 
 def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
     """Write the store; returns seconds per step."""
     from pantau.api.db import ensure_schema
+    from pantau.stories.common import ensure_schema as ensure_stories_schema
 
     if out.exists():
         out.unlink()
     ensure_schema(out)
     con = duckdb.connect(str(out))
+    ensure_stories_schema(con)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     con.execute(f"SELECT setseed({seed})")
@@ -194,13 +188,13 @@ def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
     )
     timings["events"] = time.perf_counter() - t
     t = time.perf_counter()
-    con.execute(STORIES_DDL)
     con.execute(
-        "INSERT INTO story_articles SELECT 's' || (CAST(substr(id, 2) AS BIGINT) // 5), id, 0.8, "
-        "now() FROM articles"
+        "INSERT INTO story_articles (story_id, article_id, similarity, added_at) "
+        "SELECT 's' || (CAST(substr(id, 2) AS BIGINT) // 5), id, 0.8, now() FROM articles"
     )
     con.execute(
-        "INSERT INTO stories SELECT sa.story_id, min(a.title), min(a.published_date), max(a.published_date), "
+        "INSERT INTO stories (id, title, first_date, last_date, n_articles, n_outlets, outlets, main_actors, "
+        "updated_at) SELECT sa.story_id, min(a.title), min(a.published_date), max(a.published_date), "
         "count(*), count(DISTINCT a.outlet), list(DISTINCT a.outlet), [], now() "
         "FROM story_articles sa JOIN articles a ON a.id = sa.article_id GROUP BY 1"
     )
@@ -208,7 +202,7 @@ def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
     t = time.perf_counter()
     con.execute(
         """
-        CREATE TABLE escalation_index AS
+        INSERT INTO escalation_index (dyad, day, score, conflict, cooperation, cbrn, n_events)
         WITH d AS (
             SELECT least(actor_codes[1], recipient_codes[1]) || '-' || greatest(actor_codes[1],
                 recipient_codes[1])
@@ -231,7 +225,7 @@ def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
     )
     con.execute(
         """
-        CREATE TABLE alerts AS
+        INSERT INTO alerts (id, dyad, day, channel, kind, value, baseline, z, event_ids)
         WITH z AS (
             SELECT dyad, day, conflict,
                    avg(conflict) OVER w AS baseline, stddev_pop(conflict) OVER w AS sd

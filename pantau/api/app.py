@@ -39,7 +39,7 @@ def create_app(
     *,
     hosts: Iterable[str] | None = None,
     max_body: int = MAX_BODY,
-    stories_budget_s: float = 10.0,
+    stories_budget_s: float = 2.0,
 ) -> FastAPI:
     """Build the app over the store at ``db_path``; ``token`` enables ``POST /api/ingest``.
 

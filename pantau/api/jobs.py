@@ -83,7 +83,7 @@ class IngestWorker:
     """The only writer: a queue of jobs and one thread that runs them, with a stop flag."""
 
     def __init__(
-        self, db: Database, *, max_queued: int = 16, keep: int = 1000, stories_budget_s: float = 10.0
+        self, db: Database, *, max_queued: int = 16, keep: int = 1000, stories_budget_s: float = 2.0
     ) -> None:
         self.db = db
         self.max_queued = max_queued
@@ -96,6 +96,7 @@ class IngestWorker:
         self.store: Any = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._resume_at = 0.0  # background stories work rests as long as its last slice ran
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:
@@ -159,7 +160,7 @@ class IngestWorker:
             try:
                 job = self.queue.get(timeout=0.2)
             except queue.Empty:
-                if self.stories_pending:
+                if self.stories_pending and time.monotonic() >= self._resume_at:
                     self._stories()
                 continue
             self._run(job)
@@ -238,7 +239,8 @@ class IngestWorker:
         except ImportError:
             self.stories_pending = False
             return None
-        deadline = time.monotonic() + self.stories_budget_s
+        started = time.monotonic()
+        deadline = started + self.stories_budget_s
 
         def should_stop() -> bool:
             return self.stop.is_set() or time.monotonic() > deadline
@@ -251,5 +253,7 @@ class IngestWorker:
             self.stories_pending = False
             return {"error": f"{type(exc).__name__}: the stories update failed (see the server log)"}
         self.stories_pending = bool(stats.get("partial"))
+        # at most half the time for left-over stories work, so that reads keep the CPU they need
+        self._resume_at = time.monotonic() + (time.monotonic() - started)
         self.db.invalidate()
         return plain(stats)

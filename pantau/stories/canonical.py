@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -172,7 +173,8 @@ def _new_id(event_id: str) -> str:
     return "ce-" + hashlib.sha1(event_id.encode()).hexdigest()[:16]
 
 
-def _pending(con: Any) -> list[dict[str, Any]]:
+def _pending(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    """Event records not attached or skipped yet, in report order (at most ``limit``)."""
     rows = con.execute(
         """SELECT e.id, e.article_id, e.type, e.mode, e.context, e.actor_codes, e.recipient_codes, e.date,
                   e.date_precision, CAST(e.location AS VARCHAR), e.factuality, CAST(e.evidence AS VARCHAR),
@@ -184,7 +186,9 @@ def _pending(con: Any) -> list[dict[str, Any]]:
            LEFT JOIN articles o ON o.id = d.original_id
            WHERE e.id NOT IN (SELECT event_id FROM event_mentions)
              AND e.id NOT IN (SELECT event_id FROM story_skipped_events)
-           ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, e.article_id, e.id"""
+           ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, e.article_id, e.id
+           LIMIT ?""",
+        [limit],
     ).fetchall()
     out = []
     for (eid, aid, etype, mode, ctx, acts, recs, d, prec, loc, fact, evid, pub, sid, outlet) in rows:
@@ -238,9 +242,29 @@ def _load(con: Any, lo: date | None, hi: date | None, stories: list[str]) -> dic
     return out
 
 
-def update(con: Any) -> dict[str, Any]:
-    """Attach every new event record to a canonical event (existing or new)."""
-    pend = _pending(con)
+def update(con: Any, *, chunk: int = 20_000, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Attach every new event record to a canonical event (existing or new), ``chunk`` records at a time
+    in report order, each chunk written in its own transaction like an incremental run.
+
+    Why chunks: a store with a million pending records was read into memory at once (minutes, and the
+    API's reads starved). ``should_stop`` is asked between chunks; the result says ``partial`` when it
+    stopped with records left (the next run continues)."""
+    total: dict[str, Any] = {"events": 0, "events_skipped": 0, "canonical_new": 0, "canonical_updated": 0,
+                             "days": set()}
+    while True:
+        res = _update_chunk(con, chunk)
+        for k in ("events", "events_skipped", "canonical_new", "canonical_updated"):
+            total[k] += res[k]
+        total["days"] |= res["days"]
+        if res["events"] < chunk:
+            return total
+        if should_stop is not None and should_stop():
+            total["partial"] = True
+            return total
+
+
+def _update_chunk(con: Any, chunk: int) -> dict[str, Any]:
+    pend = _pending(con, chunk)
     counts = [e for e in pend if e["factuality"] in set(config()["count_factuality"]) and e["type"]]
     kept = {e["id"] for e in counts}
     skipped = [(e["id"], f"factuality:{e['factuality']}" if e["type"] else "no type", e["article_id"])

@@ -198,9 +198,11 @@ def update_articles(
 def update(store: Any, should_stop: Callable[[], bool] | None = None, **kw: Any) -> dict[str, Any]:
     """Process everything new: articles -> stories; events -> canonical events -> index -> alerts.
 
-    When ``should_stop`` ends the article stage early the later stages wait for the next run (they
-    need every article in its story first); the result then says ``partial``."""
-    from pantau.stories import alerting, canonical, index
+    ``should_stop`` (asked between days, chunks of events, chunks of index days and dyads) makes the
+    update bounded: work left over is kept in ``story_pending`` (index days, alert dyads) or found again
+    (articles and events not yet processed), the next run continues, and the result says ``partial``.
+    Without it everything is done in one run, as before."""
+    from pantau.stories import canonical
 
     con = connection(store)
     t0 = time.perf_counter()
@@ -208,18 +210,89 @@ def update(store: Any, should_stop: Callable[[], bool] | None = None, **kw: Any)
     gone = retract(con)  # changed or deleted articles are taken out first, then come back as new
     stats: dict[str, Any] = dict(update_articles(store, should_stop=should_stop, **kw))
     stats["retracted"] = gone["articles"]
-    if stats.pop("interrupted", 0):
-        stats["partial"] = True
-        if gone["days"]:  # the retracted days' index rows cannot wait: nothing would redo them
-            changed = index.update(con, gone["days"])
-            stats["index_rows"] = changed["rows"]
-            stats["alerts"] = alerting.update(con, changed["dyads"])
-        stats["seconds"] = round(time.perf_counter() - t0, 2)
-        return stats
-    ev = canonical.update(con)
-    stats.update({k: v for k, v in ev.items() if k != "days"})
-    changed = index.update(con, ev["days"] | gone["days"])
-    stats["index_rows"] = changed["rows"]
-    stats["alerts"] = alerting.update(con, changed["dyads"])
+    days = set(gone["days"])
+    if not stats.pop("interrupted", 0):
+        ev = canonical.update(con, should_stop=should_stop)
+        stats.update({k: v for k, v in ev.items() if k != "days"})
+        days |= ev["days"]
+        if not ev.get("partial"):
+            stats.update(_index_and_alerts(con, days, should_stop))
+            stats["seconds"] = round(time.perf_counter() - t0, 2)
+            return stats
+    # the later stages need every article in its story and every event attached: they wait, and the
+    # days that changed meanwhile are kept so that nothing is lost
+    stats["partial"] = True
+    _save_pending(con, *_merge_pending(con, days, {}))
     stats["seconds"] = round(time.perf_counter() - t0, 2)
     return stats
+
+
+_PENDING_DDL = "CREATE TABLE IF NOT EXISTS story_pending (kind VARCHAR, key VARCHAR, day DATE)"
+_INDEX_DAYS_CHUNK = 200
+_ALERT_DYADS_CHUNK = 20
+
+
+def _merge_pending(con: Any, days: set[date], dyads: dict[str, date]) -> tuple[set[date], dict[str, date]]:
+    """Work left by an earlier, interrupted run, merged with this run's."""
+    con.execute(_PENDING_DDL)
+    days = {d for d in days if d is not None}
+    dyads = dict(dyads)
+    for kind, key, day in con.execute("SELECT kind, key, day FROM story_pending").fetchall():
+        if kind == "day":
+            days.add(day)
+        elif day is not None:
+            dyads[key] = min(day, dyads.get(key, day))
+    return days, dyads
+
+
+def _save_pending(con: Any, days: set[date], dyads: dict[str, date]) -> None:
+    rows = [("day", None, d) for d in sorted(days)] + [("dyad", k, d) for k, d in sorted(dyads.items())]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM story_pending")
+        if rows:
+            con.executemany("INSERT INTO story_pending VALUES (?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _index_and_alerts(
+    con: Any, days: set[date], should_stop: Callable[[], bool] | None
+) -> dict[str, Any]:
+    """Index rows of the changed days, then the alerts of the changed dyads (each day and each dyad is
+    independent, so doing them in chunks gives the same rows); bounded when ``should_stop`` is given."""
+    from pantau.stories import alerting, index
+
+    todo_days, todo_dyads = _merge_pending(con, days, {})
+    out: dict[str, Any] = {"index_rows": 0, "alerts": 0}
+    if should_stop is None:  # one run does it all
+        changed = index.update(con, todo_days)
+        for dy, d in changed["dyads"].items():
+            todo_dyads[dy] = min(d, todo_dyads.get(dy, d))
+        out["index_rows"] = changed["rows"]
+        out["alerts"] = alerting.update(con, todo_dyads)
+        _save_pending(con, set(), {})
+        return out
+    _save_pending(con, todo_days, todo_dyads)
+    ordered = sorted(todo_days)
+    while ordered:
+        chunk, ordered = ordered[:_INDEX_DAYS_CHUNK], ordered[_INDEX_DAYS_CHUNK:]
+        changed = index.update(con, chunk)
+        out["index_rows"] += changed["rows"]
+        for dy, d in changed["dyads"].items():
+            todo_dyads[dy] = min(d, todo_dyads.get(dy, d))
+        _save_pending(con, set(ordered), todo_dyads)
+        if ordered and should_stop():
+            out["partial"] = True
+            return out
+    dyads = sorted(todo_dyads)
+    while dyads:
+        chunk, dyads = dyads[:_ALERT_DYADS_CHUNK], dyads[_ALERT_DYADS_CHUNK:]
+        out["alerts"] += alerting.update(con, {dy: todo_dyads[dy] for dy in chunk})
+        _save_pending(con, set(), {dy: todo_dyads[dy] for dy in dyads})
+        if dyads and should_stop():
+            out["partial"] = True
+            return out
+    return out

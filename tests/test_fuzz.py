@@ -209,7 +209,7 @@ def test_clean_random_html(page):
 # --------------------------------------------------------------------------- extract (NLP + events)
 
 
-@fast(25)
+@fast(20)
 @given(st.lists(news(70), min_size=1, max_size=4))
 def test_extract_random_news(bodies):
     """The whole pipeline on hostile Indonesian-looking text: schema-valid results, exact spans."""

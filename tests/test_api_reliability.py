@@ -69,7 +69,7 @@ def slow_pipeline(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 @pytest.fixture()
 def ingest_app(tmp_path: Path, slow_pipeline: dict[str, Any]) -> Iterator[tuple[Any, TestClient]]:
-    app = create_app(tmp_path / "ingest.duckdb", token=TOKEN, stories_budget_s=0.2)
+    app = create_app(tmp_path / "ingest.duckdb", token=TOKEN, stories_budget_s=0.2, preload=False)
     app.state.worker.store = FakeStore()
     with TestClient(app, base_url=BASE, raise_server_exceptions=False) as client:
         yield app, client
@@ -200,7 +200,7 @@ def test_stories_update_stops_when_asked_and_resumes(tmp_path: Path) -> None:
 
 
 def test_chunked_body_over_the_limit_is_refused(tmp_path: Path) -> None:
-    app = create_app(tmp_path / "s.duckdb", token=TOKEN, max_body=10_000)
+    app = create_app(tmp_path / "s.duckdb", token=TOKEN, max_body=10_000, preload=False)
     with TestClient(app, base_url=BASE) as client:
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: sent chunked
@@ -220,7 +220,7 @@ def test_chunked_body_over_the_limit_is_refused(tmp_path: Path) -> None:
 
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(tmp_path / "c.duckdb", token=TOKEN)
+    app = create_app(tmp_path / "c.duckdb", token=TOKEN, preload=False)
     with TestClient(app, base_url=BASE, raise_server_exceptions=False) as c:
         yield c
     app.state.db.close()

@@ -4,7 +4,8 @@ Read endpoints (one router per resource in :mod:`pantau.api.routers`) take a cur
 process-wide DuckDB connection and run the constant SQL of :mod:`pantau.store.filters` with bound
 parameters; tables that a later stage has not produced yet read as empty. ``POST /api/ingest`` only
 validates and queues: the ingest worker (:mod:`pantau.api.jobs`) is the one writer. Around the app:
-a Host header check (DNS rebinding) and a body limit that counts streamed bytes.
+a Host header check (DNS rebinding), a body limit that counts streamed bytes, and a cache of GET
+replies that is dropped whenever the ingest worker writes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import FastAPI
 from pantau.api import errors
 from pantau.api.db import Database
 from pantau.api.jobs import IngestWorker
-from pantau.api.middleware import LOCAL_HOSTS, BodyLimit, HostCheck
+from pantau.api.middleware import LOCAL_HOSTS, BodyLimit, HostCheck, ReadCache
 from pantau.api.routers import actors, articles, events, index, ingest, meta, pages, stories
 from pantau.api.routers.events import sentence_around
 
@@ -40,13 +41,15 @@ def create_app(
     hosts: Iterable[str] | None = None,
     max_body: int = MAX_BODY,
     stories_budget_s: float = 2.0,
+    preload: bool = True,
 ) -> FastAPI:
     """Build the app over the store at ``db_path``; ``token`` enables ``POST /api/ingest``.
 
-    ``hosts``: the Host header values accepted besides localhost, 127.0.0.1 and [::1]."""
+    ``hosts``: the Host header values accepted besides localhost, 127.0.0.1 and [::1]; ``preload``: load
+    the NLP models when the ingest worker starts (tests with a stand-in pipeline skip it)."""
     db_path = str(db_path or os.environ.get("PANTAU_DB") or "pantau.duckdb")
     db = Database(db_path, writable=bool(token))
-    worker = IngestWorker(db, stories_budget_s=stories_budget_s)
+    worker = IngestWorker(db, stories_budget_s=stories_budget_s, preload=preload)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +77,7 @@ def create_app(
         app.include_router(module.router)
     pages.mount(app)
     # outermost first: reject a foreign Host before reading any body
+    app.add_middleware(ReadCache, generation=lambda: db.generation)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(HostCheck, allowed=allowed_hosts(hosts or ()))
     return app

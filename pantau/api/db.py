@@ -50,6 +50,7 @@ class Database:
         self.write_lock = threading.Lock()
         self._tables: dict[str, set[str]] = {}
         self._tables_at = 0.0
+        self.generation = 0  # bumped by invalidate(): read caches key on it
 
     def close(self) -> None:
         self.con.close()
@@ -78,7 +79,9 @@ class Database:
         return self._tables
 
     def invalidate(self) -> None:
+        """The store changed (a write finished): table list and cached replies are out of date."""
         self._tables_at = 0.0
+        self.generation += 1
 
     def has(self, table: str, *columns: str) -> bool:
         cols = self.tables().get(table)

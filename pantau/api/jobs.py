@@ -83,12 +83,19 @@ class IngestWorker:
     """The only writer: a queue of jobs and one thread that runs them, with a stop flag."""
 
     def __init__(
-        self, db: Database, *, max_queued: int = 16, keep: int = 1000, stories_budget_s: float = 2.0
+        self,
+        db: Database,
+        *,
+        max_queued: int = 16,
+        keep: int = 1000,
+        stories_budget_s: float = 2.0,
+        preload: bool = True,
     ) -> None:
         self.db = db
         self.max_queued = max_queued
         self.keep = keep
         self.stories_budget_s = stories_budget_s
+        self.preload = preload
         self.queue: queue.Queue[Job] = queue.Queue()
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self.stop = threading.Event()
@@ -104,8 +111,9 @@ class IngestWorker:
             self._thread = threading.Thread(target=self._loop, name="pantau-ingest", daemon=True)
             self._thread.start()
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Ask the worker to stop after the current article or stories slice, and wait for it."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Ask the worker to stop after the current article or stories slice, and wait for it (at most
+        ``timeout``: a write cut short by the process exit is rolled back by DuckDB)."""
         self.stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -156,6 +164,13 @@ class IngestWorker:
 
     # ------------------------------------------------------------------ work
     def _loop(self) -> None:
+        if self.preload:  # load the NLP models now, not in the first job (they take seconds of CPU)
+            try:
+                from pantau.nlp import load
+
+                load()
+            except Exception:  # noqa: BLE001 - the first job will report it
+                log.exception("preloading the NLP models")
         while not self.stop.is_set():
             try:
                 job = self.queue.get(timeout=0.2)
@@ -226,6 +241,7 @@ class IngestWorker:
             for res in process_all(iter(items)):
                 if hasattr(res, "article"):
                     status = store.upsert(res)
+                    self.db.invalidate()  # readers see each stored article (and no cached reply before it)
                     job.results.append({"id": res.article.id, "status": status, "events": len(res.events)})
                 else:
                     job.errors.append(str(res)[:500])

@@ -7,6 +7,7 @@ the old check only read that header), and answer 413 before the app buffers anyt
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -116,3 +117,72 @@ class HostCheck:
             await _reply(send, 400, "invalid host header")
             return
         await self.app(scope, receive, send)
+
+
+class ReadCache:
+    """Answers a repeated ``GET /api/...`` from memory until the store changes.
+
+    Why: a dashboard and its users ask the same few questions over and over, and each costs tens of
+    milliseconds of DuckDB work on a large store; under load the queue, not the query, made p95 seconds.
+    A reply is kept only while ``generation()`` (bumped by every write of the ingest worker) is unchanged,
+    so a cached reply is never older than the data; small replies only, at most ``max_entries``.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        generation: Any,
+        max_entries: int = 4096,
+        max_bytes: int = 512_000,
+        skip: tuple[str, ...] = ("/api/health", "/api/ingest"),
+    ) -> None:
+        self.app = app
+        self.generation = generation
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.skip = skip
+        self.entries: OrderedDict[tuple[str, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]] = (
+            OrderedDict()
+        )
+        self.seen = -1
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not path.startswith("/api/")
+            or path.startswith(self.skip)
+        ):
+            await self.app(scope, receive, send)
+            return
+        gen = self.generation()
+        if gen != self.seen:
+            self.entries.clear()
+            self.seen = gen
+        key = (path, scope.get("query_string", b""))
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.entries.move_to_end(key)
+            status, headers, body = hit
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        start: dict[str, Any] = {}
+        parts: list[bytes] = []
+        size = 0
+
+        async def capture(message: dict[str, Any]) -> None:
+            nonlocal size
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body" and size <= self.max_bytes:
+                parts.append(message.get("body", b""))
+                size += len(parts[-1])
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if start.get("status") == 200 and size <= self.max_bytes and self.generation() == gen:
+            self.entries[key] = (200, list(start.get("headers", [])), b"".join(parts))
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)

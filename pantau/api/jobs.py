@@ -2,9 +2,10 @@
 
 Why: running the pipeline and the stories update inside the request held the write lock for as long as
 they took (over 15 minutes on a 100k-event store), later requests queued behind it and SIGTERM could
-not stop the server. Now a request only validates and enqueues; the worker stores articles one by one
-and updates the stories layer in slices of at most ``stories_budget_s`` seconds, checking the stop flag
-between articles and between slices, so shutdown waits at most one slice.
+not stop the server. Now a request only validates and enqueues; the worker stores a job's articles one
+by one (done when stored), and updates the stories layer between jobs in slices of about
+``stories_budget_s`` seconds, resting as long as each slice ran; the stop flag is checked between
+articles and between the chunks of a slice, so shutdown waits at most one chunk.
 """
 
 from __future__ import annotations
@@ -172,11 +173,13 @@ class IngestWorker:
             except Exception:  # noqa: BLE001 - the first job will report it
                 log.exception("preloading the NLP models")
         while not self.stop.is_set():
+            # stories work goes in slices between jobs, resting as long as each slice ran
+            if self.stories_pending and time.monotonic() >= self._resume_at:
+                self._stories()
+                continue
             try:
                 job = self.queue.get(timeout=0.2)
             except queue.Empty:
-                if self.stories_pending and time.monotonic() >= self._resume_at:
-                    self._stories()
                 continue
             self._run(job)
         # jobs still queued at shutdown are reported, not silently lost
@@ -194,9 +197,10 @@ class IngestWorker:
         try:
             items = self._records(job)
             self._store(job, items)
-            if not self.stop.is_set() and any(r["status"] != "unchanged" for r in job.results):
+            if any(r["status"] != "unchanged" for r in job.results):
+                # stories, canonical events and the index follow in the background (GET /api/health)
                 self.stories_pending = True
-                job.stories = self._stories()
+                job.stories = {"scheduled": True}
             job.status = "failed" if self.stop.is_set() and len(job.results) < len(items) else "done"
             if job.status == "failed":
                 job.errors.append("server shut down during the job; the articles not listed were not stored")

@@ -191,6 +191,7 @@ class Health(BaseModel):
     ingest: bool
     tables: list[str]
     queue: dict[str, int] | None = None
+    stories_pending: bool = False
 
 
 class JobStatus(BaseModel):

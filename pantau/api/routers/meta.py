@@ -26,5 +26,6 @@ def health(db: DB, request: Request) -> Response:
             "ingest": bool(request.app.state.token),
             "tables": sorted(db.tables()),
             "queue": worker.stats() if worker is not None else None,
+            "stories_pending": bool(worker is not None and worker.stories_pending),
         }
     )

@@ -27,6 +27,7 @@ from pantau.api.db import Database
 from pantau.api.deps import plain
 
 log = logging.getLogger("pantau.api")
+STORIES_MAX_WAIT_S = 30.0
 
 
 def _now() -> str:
@@ -173,8 +174,14 @@ class IngestWorker:
             except Exception:  # noqa: BLE001 - the first job will report it
                 log.exception("preloading the NLP models")
         while not self.stop.is_set():
-            # stories work goes in slices between jobs, resting as long as each slice ran
-            if self.stories_pending and time.monotonic() >= self._resume_at:
+            # stories work goes in slices between jobs, resting as long as each slice ran; waiting jobs
+            # come first, but not for longer than ``STORIES_MAX_WAIT_S``
+            now = time.monotonic()
+            if (
+                self.stories_pending
+                and now >= self._resume_at
+                and (self.queue.empty() or now - self._resume_at > STORIES_MAX_WAIT_S)
+            ):
                 self._stories()
                 continue
             try:

@@ -3,7 +3,7 @@ PY ?= python3
 SHARED ?= ../shared
 DB ?= pantau-demo.duckdb
 
-.PHONY: install demo test lint models teacher bench
+.PHONY: install demo test lint models teacher bench event-model
 
 install:
 	$(PY) -m pip install -q -e '.[dev]'
@@ -32,6 +32,11 @@ models: install
 	$(PY) -m pip install -q -e '.[train]'
 	test -f training/teacher/out/silver.jsonl.gz || $(MAKE) teacher
 	$(PY) scripts/train_nlp.py --shared $(SHARED) --silver training/teacher --parser-steps 16000
+
+# the learned event coder (pantau/events/model/data/events.npz): 5-fold CV table, then trains on all of
+# shared/eval/gold/train.jsonl and ships; a few minutes on a CPU
+event-model: install
+	$(PY) scripts/train_events.py --shared $(SHARED) --ship
 
 bench: install
 	$(PY) scripts/bench.py --shared $(SHARED)

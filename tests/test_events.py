@@ -365,10 +365,14 @@ def test_targetless_dyadic_act_is_dropped_but_monadic_kept():
 
 # ------------------------------------------------------------------ dependency roles and anaphora
 def parsed(text: str, published: str = "2024-11-21"):
-    """Events of a text coded with the shipped dependency parse (as the pipeline does)."""
+    """Events of a text coded by the rule coder with the shipped dependency parse (the learned coder,
+    which codes the pipeline's events when its weights ship, is tested in test_events_model.py)."""
+    from unittest import mock
+
     from pantau import nlp
 
-    _, events, _ = analyse(Article(id="t", text=text, published=published), nlp.parse(text))
+    with mock.patch("pantau.events.model.load", return_value=None):
+        _, events, _ = analyse(Article(id="t", text=text, published=published), nlp.parse(text))
     return events
 
 

@@ -44,6 +44,6 @@ they fire on in 150 other international corpus articles, overridable for experim
   ``PANTAU_DEBUG_ALL=1`` keeps target-less dyadic events.
 """
 
-from pantau.events.rules.article import code_article
+from pantau.events.rules.article import Reading, code_article, code_units, read
 
-__all__ = ["code_article"]
+__all__ = ["Reading", "code_article", "code_units", "read"]

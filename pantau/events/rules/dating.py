@@ -76,6 +76,6 @@ def fallback_dates(events: list[Event], dates: Sequence[DateMention], text: str,
                 ev.date, ev.date_precision = lead[0].date, lead[0].precision
                 ev.pattern += "; date inherited from lead"
                 continue
-        if settings.DATE_FALLBACK == "published":
+        if settings.DATE_FALLBACK == "published" and ref is not None:
             ev.date, ev.date_precision = ref.isoformat(), "day"
             ev.pattern += "; date = publication (fallback)"

@@ -1,0 +1,107 @@
+"""Actor and recipient of a trigger, chosen by two trained classifiers over candidate mentions.
+
+Candidates are the actor mentions of the trigger's sentence, the speaker of the quote holding it, the
+mentions of the sentence before (pronoun subjects, retold acts) and the article's two most named
+parties (an event whose parties the sentence leaves implicit). Each gets P(actor) and P(recipient);
+the actor is the best candidate plus the mentions coordinated with it ("AS dan Inggris", "Rusia,
+Iran serta Suriah") whose P(actor) also reaches ``ALSO_ACTOR``; the recipient is the best other
+mention. It may share the actor's code only as a person or another sector (a state's police and its
+citizens, a court and a minister): a state's government is not its own target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pantau.events.model.context import ArticleContext
+from pantau.events.model.features import argument_features
+from pantau.events.model.linear import LinearModel
+from pantau.events.rules.anaphora import COORD_GAP
+from pantau.records import Entity
+
+ALSO_ACTOR = 0.5
+ARTICLE_PARTIES = 2
+
+
+def candidates(ctx: ArticleContext, tok) -> list[tuple[Entity, str]]:
+    """(mention, origin) pairs that may fill a role of the trigger's event."""
+    s, e = ctx.sent_chars(tok)
+    out = [(m, "sentence") for m in ctx.mentions_between(s, e)]
+    q = ctx.quote_at(tok.idx)
+    if q is not None and q.speaker is not None and q.speaker.code:
+        out.append((q.speaker, "speaker"))
+    k = ctx.sent_of[tok.i]
+    if k > 0:
+        ps, pe = ctx.sents[k - 1]
+        out += [(m, "prev") for m in ctx.mentions_between(ctx.doc[ps].idx, ctx.doc[pe - 1].idx + 1)]
+    have = {m.code for m, _ in out}
+    ranked = sorted(((n, c) for c, n in ctx.code_counts.items() if c != "UNK"), reverse=True)
+    for _, code in ranked[:ARTICLE_PARTIES]:
+        if code not in have:
+            out.append((next(m for m in ctx.mentions if m.code == code), "article"))
+    return out
+
+
+@dataclass
+class Roles:
+    actor: list[Entity]
+    recipient: list[Entity]
+    actor_p: float
+    recipient_p: float
+    trace: str
+
+
+def coordinated(text: str, first: Entity, pool: list[Entity]) -> list[Entity]:
+    """``first`` and the mentions of ``pool`` joined to it by commas, "dan" or "serta", one per code."""
+    chain = sorted({(m.start, m.end): m for m in pool + [first]}.values(), key=lambda m: m.start)
+    k = next(i for i, m in enumerate(chain) if _same(m, first))
+    lo = hi = k
+    while lo > 0 and COORD_GAP.match(text[chain[lo - 1].end : chain[lo].start]):
+        lo -= 1
+    while hi + 1 < len(chain) and COORD_GAP.match(text[chain[hi].end : chain[hi + 1].start]):
+        hi += 1
+    out = [first]
+    for m in chain[lo : hi + 1]:
+        if m.code not in {a.code for a in out}:
+            out.append(m)
+    return out
+
+
+def _same(a: Entity, b: Entity) -> bool:
+    return (a.start, a.end, a.code) == (b.start, b.end, b.code)
+
+
+def choose(ctx: ArticleContext, tok, etype: str, actor_model: LinearModel, recipient_model: LinearModel,
+           recipient_threshold: float) -> Roles | None:
+    """The roles of the trigger's event, or None when no candidate can act."""
+    cands = candidates(ctx, tok)
+    if not cands:
+        return None
+    feats = [argument_features(ctx, tok, m, origin, etype) for m, origin in cands]
+    pa = actor_model.proba(feats)[:, 1]
+    pr = recipient_model.proba(feats)[:, 1]
+    best = int(pa.argmax())
+    first = cands[best][0]
+    actors = [first]
+    if cands[best][1] == "sentence":
+        sure = [m for j, (m, origin) in enumerate(cands) if origin == "sentence" and pa[j] >= ALSO_ACTOR]
+        actors = coordinated(ctx.article.text, first, sure)
+    trace = f"actor '{first.text}' p={pa[best]:.2f} ({cands[best][1]})"
+    if len(actors) > 1:
+        trace += " with " + ", ".join(f"'{a.text}'" for a in actors[1:])
+    recipient: list[Entity] = []
+    rp = 0.0
+    codes = {a.code for a in actors}
+    for j in np.argsort(-pr):
+        m = cands[j][0]
+        if any(_same(m, a) for a in actors) or pr[j] < recipient_threshold:
+            continue
+        own_sectors = {a.sector for a in actors if a.code == m.code}
+        if m.code in codes and m.label != "PER" and m.sector in own_sectors:
+            continue
+        recipient, rp = [m], float(pr[j])
+        trace += f"; recipient '{m.text}' p={rp:.2f} ({cands[j][1]})"
+        break
+    return Roles(actors, recipient, float(pa[best]), rp, trace)

@@ -1,0 +1,101 @@
+"""The learned event coder of one article: triggers -> roles -> factuality -> dates, places, merging.
+
+Triggers and roles come from the trained models (``triggers``, ``arguments``); the rule coder's
+events enter only as features (its votes on tokens and roles). Dates, quotes, places and the merging
+of mentions into one record per real event are the rule coder's own steps (``pantau.events.rules``),
+so both coders date and merge alike.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+
+from pantau.events.lexicon import Entry, Hit, _voice_of
+from pantau.events.model import arguments, frames
+from pantau.events.model.context import ArticleContext, build
+from pantau.events.model.store import Models
+from pantau.events.model.triggers import TriggerHit, detect
+from pantau.events.rules import Reading
+from pantau.events.rules.dating import attach_date, attach_quote, fallback_dates
+from pantau.events.rules.mentions import Candidate
+from pantau.events.rules.merge import merge
+from pantau.events.rules.units import unit_tokens
+from pantau.records import Article, Event
+
+log = logging.getLogger(__name__)
+
+# contexts of a type when no lexicon entry names them
+DEFAULT_CONTEXT = {"ASSAULT": ["military"], "MOBILIZE": ["military"]}
+
+
+def code(article: Article, doc, reading: Reading, units: list[tuple[int, int]], rule_events: list[Event],
+         models: Models) -> list[Event]:
+    """The article's events as the trained models code them."""
+    ctx = build(article, doc, reading.mentions, reading.quotes, rule_events, reading.lex)
+    starts = [s for s, _ in units]
+    cands: list[Candidate] = []
+    for hit in detect(ctx, models.trigger, models.trigger_threshold):
+        try:
+            c = _candidate(ctx, reading, units, starts, hit, models)
+        except Exception:  # one bad trigger loses its own event, never the article
+            log.warning("model coder failed on '%s' in article %s", hit.tok.text, article.id, exc_info=True)
+            continue
+        if c is not None:
+            cands.append(c)
+    events = merge(cands, reading.text, reading.ordered_places(), article, reading.local_places())
+    fallback_dates(events, reading.dates, reading.text, reading.ref)
+    return events
+
+
+def _entry(ctx: ArticleContext, hit: TriggerHit) -> Entry | None:
+    """The lexicon entry of the trigger's type matching its surface form or root (for mode and
+    context), if any."""
+    i = hit.tok.i
+    for h in ctx.lex.match(ctx.norms, i) + ctx.lex.match(ctx.lows, i):
+        if h.entry.type == hit.type:
+            return h.entry
+    return next((e for e in ctx.lex.roots.get(hit.tok.lemma_.lower(), ()) if e.type == hit.type), None)
+
+
+def _candidate(ctx: ArticleContext, reading: Reading, units: list[tuple[int, int]], starts: list[int],
+               hit: TriggerHit, models: Models) -> Candidate | None:
+    tok = hit.tok
+    roles = arguments.choose(ctx, tok, hit.type, models.actor, models.recipient, models.recipient_threshold)
+    if roles is None:
+        return None
+    k = bisect.bisect_right(starts, tok.idx) - 1
+    if k >= 0 and units[k][0] <= tok.idx < units[k][1]:
+        s, e = units[k]
+    else:
+        s, e = ctx.sent_chars(tok)
+    toks, _ = unit_tokens(reading.text, s, e, reading.mentions)
+    ti = next((t.i for t in toks if t.start <= tok.idx < t.end), None)
+    if ti is None:
+        return None
+    entry = _entry(ctx, hit)
+    fact, cues = frames.factuality(ctx, tok, hit.type)
+    trace = f"model:trigger '{tok.text}' {hit.type} p={hit.p:.2f}; {roles.trace}"
+    if entry is not None:
+        trace += f"; mode/context from lexicon:{entry.key}"
+    else:
+        entry = Entry(key=tok.lemma_.lower(), type=hit.type, ctx=list(DEFAULT_CONTEXT.get(hit.type, [])))
+    if cues:
+        trace += f"; cue {'+'.join(cues)} -> {fact}"
+    c = Candidate(
+        hit=Hit(entry, 1, _voice_of(tok.text.lower())),
+        ti=ti,
+        sent=(s, e),
+        actor=roles.actor,
+        recipient=roles.recipient,
+        factuality=fact,
+        mode=entry.mode,
+        ctx=list(entry.ctx),
+        rule=trace,
+        confidence=round(hit.p * roles.actor_p, 2),
+        type=hit.type,
+    )
+    attach_date(c, toks, reading.dates, reading.lex)
+    attach_quote(c, toks, reading.quotes)
+    return c
+

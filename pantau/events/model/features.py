@@ -1,0 +1,178 @@
+"""Features of trigger tokens and of (trigger, candidate argument) pairs.
+
+Both are sparse ``dict[str, float]`` for scikit-learn's ``DictVectorizer``. The lexicon enters as a
+prior matched on the root lemma and on the surface form (the rule coder's generated forms), never as a
+gate: the trained weights decide how far to trust it. Cue words (negation, modals, conditionals,
+speech) come from ``lexicon.yaml``'s ``factuality`` lists and ``SPEECH`` below.
+"""
+
+from __future__ import annotations
+
+from pantau.events.model.context import ArticleContext
+from pantau.events.text import normalise
+
+CANDIDATE_POS = {"VERB", "NOUN", "ADJ", "PROPN", "ADV", "AUX", "X"}
+NEGATORS = {"tidak", "tak", "bukan", "belum", "jangan", "tanpa", "enggan", "gagal", "batal"}
+CLAUSE_MARKERS = {"yang", "bahwa", "untuk", "ketika", "saat", "agar", "supaya", "jika", "setelah", "karena"}
+
+
+def affix(word: str) -> str:
+    """Voice and derivation of an Indonesian word from its affixes (di-, meN-, ber-, ter-, peN-an...)."""
+    w = word.lower()
+    pre = ("di" if w.startswith("di") else "me" if w.startswith("me") else "ber" if w.startswith("ber")
+           else "ter" if w.startswith("ter") else "pe" if w.startswith("pe") else "ke" if w.startswith("ke")
+           else "-")
+    suf = ("kan" if w.endswith("kan") else "an" if w.endswith("an") else "i" if w.endswith("i")
+           else "nya" if w.endswith("nya") else "-")
+    return f"{pre}+{suf}"
+
+
+def _lex_types(ctx: ArticleContext, tok) -> tuple[set[str], set[str]]:
+    """Lexicon types of the token by surface form and by root lemma."""
+    lex = ctx.lex
+    surface = {h.entry.type for h in lex.match(ctx.norms, tok.i) + lex.match(ctx.lows, tok.i)}
+    root = {e.type for e in lex.roots.get(tok.lemma_.lower(), ())}
+    return surface, root
+
+
+def trigger_features(ctx: ArticleContext, tok) -> dict[str, float]:
+    """Features of one token as a possible event trigger."""
+    doc = ctx.doc
+    low = tok.text.lower()
+    lemma = tok.lemma_.lower()
+    f: dict[str, float] = {"bias": 1.0, f"w={low}": 1.0, f"lem={lemma}": 1.0, f"pos={tok.pos_}": 1.0,
+                           f"dep={tok.dep_}": 1.0, f"aff={affix(low)}": 1.0,
+                           f"lem_aff={lemma}|{affix(low)}": 1.0, f"lem_pos={lemma}|{tok.pos_}": 1.0}
+    surface, root = _lex_types(ctx, tok)
+    for t in surface:
+        f[f"lex={t}"] = 1.0
+    for t in root:
+        f[f"lexroot={t}"] = 1.0
+    if tok.i + 1 < len(doc):
+        nxt = doc[tok.i + 1]
+        f[f"next={nxt.text.lower()}"] = 1.0
+        f[f"bigram={lemma}_{nxt.lemma_.lower()}"] = 1.0
+    if tok.i > 0:
+        prv = doc[tok.i - 1]
+        f[f"prev={prv.text.lower()}"] = 1.0
+        f[f"prevbigram={prv.lemma_.lower()}_{lemma}"] = 1.0
+    if tok.i > 1:
+        f[f"prev2={doc[tok.i - 2].text.lower()}"] = 1.0
+    head = tok.head
+    f[f"head={head.lemma_.lower()}"] = 1.0
+    f[f"headpos={head.pos_}|{tok.dep_}"] = 1.0
+    for c in tok.children:
+        f[f"child={c.dep_}|{c.lemma_.lower()}"] = 1.0
+        if c.lower_ in NEGATORS:
+            f["negated"] = 1.0
+        if c.dep_.startswith("nsubj"):
+            f["has_subj"] = 1.0
+            if ctx.mention_at(c.idx) is not None:
+                f["subj_is_actor"] = 1.0
+        if c.dep_ in ("obj", "obl", "nmod") and ctx.mention_at(c.idx) is not None:
+            f[f"{c.dep_}_is_actor"] = 1.0
+    for t in ctx.factuality_cues(tok):
+        f[f"cue={t}"] = 1.0
+    s, e = ctx.sents[ctx.sent_of[tok.i]]
+    span = doc[s:e]
+    n_ments = len(ctx.mentions_between(span.start_char, span.end_char))
+    f["n_mentions"] = min(n_ments, 4) / 4.0
+    f["no_mention"] = float(n_ments == 0)
+    f["sent_first"] = float(ctx.sent_of[tok.i] == 0)
+    f["quoted"] = float(ctx.quote_at(tok.idx) is not None)
+    f["capitalised_mid"] = float(tok.i > s and tok.text[:1].isupper())
+    for v in ctx.votes.get(tok.i, ()):
+        f[f"rule={v.type}"] = 1.0
+    f.update(ctx.article_features)
+    return f
+
+
+def candidate_tokens(ctx: ArticleContext):
+    """Tokens that may be triggers: content words outside furniture and datelines."""
+    for tok in ctx.doc:
+        if tok.pos_ in CANDIDATE_POS and tok.is_alpha and len(tok.text) > 1 and not ctx.skip[tok.i]:
+            yield tok
+
+
+def _path_up(tok, limit: int = 6) -> list:
+    out = [tok]
+    while out[-1].head is not out[-1] and len(out) < limit:
+        out.append(out[-1].head)
+    return out
+
+
+def dep_path(a, b) -> str:
+    """Dependency labels from token a up to the common ancestor and down to b (short form)."""
+    up_a, up_b = _path_up(a), _path_up(b)
+    ids_b = {t.i: k for k, t in enumerate(up_b)}
+    for k, t in enumerate(up_a):
+        if t.i in ids_b:
+            down = up_b[: ids_b[t.i]]
+            return "^".join(x.dep_ for x in up_a[:k]) + "|" + "v".join(x.dep_ for x in reversed(down))
+    return "none"
+
+
+def argument_features(ctx: ArticleContext, trig, mention, origin: str, etype: str) -> dict[str, float]:
+    """Features of one actor mention as actor or recipient of the trigger's event."""
+    doc = ctx.doc
+    f: dict[str, float] = {"bias": 1.0, f"origin={origin}": 1.0, f"type={etype}": 1.0,
+                           f"label={mention.label}": 1.0, f"sector={mention.sector}": 1.0,
+                           f"type_sector={etype}|{mention.sector}": 1.0}
+    low = trig.text.lower()
+    voice = affix(low).split("+")[0]
+    f[f"voice={voice}"] = 1.0
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand") if origin != "speaker" else None
+    if span is not None and origin == "sentence":
+        head = span.root
+        before = head.i < trig.i
+        dist = abs(head.i - trig.i)
+        side = "L" if before else "R"
+        f[f"side={side}"] = 1.0
+        f[f"side_voice={side}|{voice}"] = 1.0
+        f[f"side_type={side}|{etype}"] = 1.0
+        f[f"side_voice_type={side}|{voice}|{etype}"] = 1.0
+        f["dist"] = min(dist, 20) / 20.0
+        f[f"distb={min(dist, 8) if dist < 8 else '8+'}"] = 1.0
+        path = dep_path(head, trig)
+        f[f"path={path}"] = 1.0
+        f[f"path_voice={path}|{voice}"] = 1.0
+        f[f"dep={head.dep_}"] = 1.0
+        f[f"dep_voice={head.dep_}|{voice}"] = 1.0
+        f[f"dep_side_voice={head.dep_}|{side}|{voice}"] = 1.0
+        for c in head.children:
+            if c.dep_ == "case":
+                f[f"case={c.lower_}"] = 1.0
+                f[f"case_type={c.lower_}|{etype}"] = 1.0
+        if head.i > 0:
+            f[f"prevword={doc[head.i - 1].lower_}"] = 1.0
+            f[f"prevword_side={doc[head.i - 1].lower_}|{side}"] = 1.0
+        lo, hi = sorted((head.i, trig.i))
+        between = {t.lower_ for t in doc[lo + 1 : hi]}
+        for w in between & CLAUSE_MARKERS:
+            f[f"between={w}"] = 1.0
+        f["between_comma"] = float("," in between)
+        others = [m for m in ctx.mentions_between(*ctx.sent_chars(trig)) if m is not mention]
+        nearer = sum(1 for m in others if (m.start < trig.idx) == before
+                     and abs(m.start - trig.idx) < abs(mention.start - trig.idx))
+        f[f"rank={min(nearer, 3)}"] = 1.0
+        f[f"rank_side={min(nearer, 3)}|{side}"] = 1.0
+        q = ctx.quote_at(trig.idx)
+        f["same_quote"] = float(q is not None and q.span.start <= mention.start < q.span.end)
+    q = ctx.quote_at(trig.idx)
+    if q is not None and q.speaker is not None and q.speaker.code == mention.code:
+        f["is_speaker"] = 1.0
+    f["code_igo"] = float(mention.code in {"UN", "NATO", "EU", "ASEAN", "AU", "IAEA", "G7", "G20", "IGO"})
+    f["code_unk"] = float(mention.code == "UNK")
+    f[f"freq={min(ctx.code_counts.get(mention.code, 0), 5)}"] = 1.0
+    f["top_code"] = float(mention.code == ctx.top_code)
+    for v in ctx.votes.get(trig.i, ()):
+        if mention.code in v.actor:
+            f["rule_actor"] = 1.0
+        if mention.code in v.recipient:
+            f["rule_recipient"] = 1.0
+    return f
+
+
+def normalised_tokens(doc) -> tuple[list[str], list[str]]:
+    """Lower-cased tokens with and without the clitic -nya, as the lexicon index expects."""
+    return [normalise(t.text) for t in doc], [t.text.lower() for t in doc]

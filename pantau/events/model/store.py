@@ -1,0 +1,49 @@
+"""The shipped event models: three linear classifiers and their thresholds in one ``.npz`` file."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from pantau.events.model.linear import LinearModel
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "events.npz"
+
+
+@dataclass
+class Models:
+    trigger: LinearModel
+    actor: LinearModel
+    recipient: LinearModel
+    trigger_threshold: float = 0.25
+    recipient_threshold: float = 0.0
+    info: dict = field(default_factory=dict)  # training data, method and cross-validated figures
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {**self.trigger.to_arrays("trigger"), **self.actor.to_arrays("actor"),
+                  **self.recipient.to_arrays("recipient")}
+        meta = {"trigger_threshold": self.trigger_threshold, "recipient_threshold": self.recipient_threshold,
+                "info": self.info}
+        np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def read(path: Path) -> Models:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        return Models(LinearModel.from_arrays(z, "trigger"), LinearModel.from_arrays(z, "actor"),
+                      LinearModel.from_arrays(z, "recipient"), meta["trigger_threshold"],
+                      meta["recipient_threshold"], meta.get("info", {}))
+
+
+@lru_cache(maxsize=1)
+def load() -> Models | None:
+    """The shipped models, or None when none ships or ``PANTAU_EVENT_CODER=rules`` asks for the rules."""
+    if os.environ.get("PANTAU_EVENT_CODER", "model") == "rules" or not MODEL_PATH.exists():
+        return None
+    return read(MODEL_PATH)

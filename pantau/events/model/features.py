@@ -83,7 +83,6 @@ def trigger_features(ctx: ArticleContext, tok) -> dict[str, float]:
     f["capitalised_mid"] = float(tok.i > s and tok.text[:1].isupper())
     for v in ctx.votes.get(tok.i, ()):
         f[f"rule={v.type}"] = 1.0
-    f.update(ctx.article_features)
     return f
 
 

@@ -287,11 +287,6 @@ def test_seed_naryshkin_threat(seeds):
     assert ev and ev.actor[0].sector == "SPY"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="learned coder: the talks' retellings are coded with different recipients (ajudan Putin, AS, "
-    "Ukraina from the sentence before) and stay two CONSULT events (events/model/MODEL_CARD.md, limits)",
-)
 def test_seed_secret_talks_one_event(seeds):
     talks = [
         e

@@ -6,7 +6,8 @@ parties (an event whose parties the sentence leaves implicit). Each gets P(actor
 the actor is the best candidate plus the mentions coordinated with it ("AS dan Inggris", "Rusia,
 Iran serta Suriah") whose P(actor) also reaches ``ALSO_ACTOR``; the recipient is the best other
 mention. It may share the actor's code only as a person or another sector (a state's police and its
-citizens, a court and a minister): a state's government is not its own target.
+citizens, a court and a minister): a state's government is not its own target. A trigger whose best
+candidate is a doubtful actor (P < ``MIN_ACTOR``) is not coded: its event would name the wrong party.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pantau.events.rules.anaphora import COORD_GAP
 from pantau.records import Entity
 
 ALSO_ACTOR = 0.5
-MIN_ACTOR = 0.0  # an event whose best actor is less likely than this is not coded
+MIN_ACTOR = 0.8  # an event whose best actor is less likely than this is not coded (chosen by CV)
 NAMED_ACTOR = 0.3  # a named person or organisation of the actor's code this likely stands for it
 COORDINATED_ONLY = True  # further actors only when coordinated with the first (else any likely actor)
 OWN_SECTOR_TARGET = False  # may a mention of the actor's own code and sector be the recipient?

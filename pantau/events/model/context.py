@@ -46,8 +46,10 @@ class ArticleContext:
     votes: dict[int, list[RuleVote]] = field(default_factory=dict)  # token index -> rule votes
     sent_of: list[int] = field(default_factory=list)  # token index -> sentence number
     sents: list[tuple[int, int]] = field(default_factory=list)  # sentence token ranges
+    sent_spans: list[tuple[int, int]] = field(default_factory=list)  # their character spans
     norms: list[str] = field(default_factory=list)  # lower case, clitic -nya stripped (lexicon keys)
     lows: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)  # lower-cased root lemmas
     skip: list[bool] = field(default_factory=list)  # furniture, captions, datelines: never a trigger
     cues: dict[str, set[str]] = field(default_factory=dict)  # cue class -> words (lexicon.yaml)
     code_counts: dict[str, int] = field(default_factory=dict)
@@ -55,8 +57,7 @@ class ArticleContext:
 
     def sent_chars(self, tok) -> tuple[int, int]:
         """Character span of the token's sentence."""
-        s, e = self.sents[self.sent_of[tok.i]]
-        return self.doc[s].idx, self.doc[e - 1].idx + len(self.doc[e - 1].text)
+        return self.sent_spans[self.sent_of[tok.i]]
 
     def factuality_cues(self, tok, window: int = 6) -> set[str]:
         """Cue classes (conditional, negation, future, modal, fear, speech...) just before the token
@@ -109,10 +110,12 @@ def build(article: Article, doc, mentions: list[Entity], quotes: list[Quote], ru
     ctx.sent_of = [0] * len(doc)
     for k, s in enumerate(doc.sents):
         ctx.sents.append((s.start, s.end))
+        ctx.sent_spans.append((s.start_char, s.end_char))
         for t in range(s.start, s.end):
             ctx.sent_of[t] = k
     norms = ctx.norms = [normalise(t.text) for t in doc]
-    ctx.lows = [t.text.lower() for t in doc]
+    ctx.lows = [t.lower_ for t in doc]
+    ctx.lemmas = [t.lemma_.lower() for t in doc]
     ctx.cues = {k: set(v) for k, v in lex.factuality.items()}
     ctx.cues["speech"] = set(lex.speech_cues)
     ctx.skip = [False] * len(doc)

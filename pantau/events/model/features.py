@@ -9,7 +9,6 @@ speech) come from ``lexicon.yaml``'s ``factuality`` lists and ``SPEECH`` below.
 from __future__ import annotations
 
 from pantau.events.model.context import ArticleContext
-from pantau.events.text import normalise
 
 CANDIDATE_POS = {"VERB", "NOUN", "ADJ", "PROPN", "ADV", "AUX", "X"}
 NEGATORS = {"tidak", "tak", "bukan", "belum", "jangan", "tanpa", "enggan", "gagal", "batal"}
@@ -37,9 +36,8 @@ def _lex_types(ctx: ArticleContext, tok) -> tuple[set[str], set[str]]:
 
 def trigger_features(ctx: ArticleContext, tok) -> dict[str, float]:
     """Features of one token as a possible event trigger."""
-    doc = ctx.doc
-    low = tok.text.lower()
-    lemma = tok.lemma_.lower()
+    low = ctx.lows[tok.i]
+    lemma = ctx.lemmas[tok.i]
     f: dict[str, float] = {"bias": 1.0, f"w={low}": 1.0, f"lem={lemma}": 1.0, f"pos={tok.pos_}": 1.0,
                            f"dep={tok.dep_}": 1.0, f"aff={affix(low)}": 1.0,
                            f"lem_aff={lemma}|{affix(low)}": 1.0, f"lem_pos={lemma}|{tok.pos_}": 1.0}
@@ -48,16 +46,15 @@ def trigger_features(ctx: ArticleContext, tok) -> dict[str, float]:
         f[f"lex={t}"] = 1.0
     for t in root:
         f[f"lexroot={t}"] = 1.0
-    if tok.i + 1 < len(doc):
-        nxt = doc[tok.i + 1]
-        f[f"next={nxt.text.lower()}"] = 1.0
-        f[f"bigram={lemma}_{nxt.lemma_.lower()}"] = 1.0
-    if tok.i > 0:
-        prv = doc[tok.i - 1]
-        f[f"prev={prv.text.lower()}"] = 1.0
-        f[f"prevbigram={prv.lemma_.lower()}_{lemma}"] = 1.0
-    if tok.i > 1:
-        f[f"prev2={doc[tok.i - 2].text.lower()}"] = 1.0
+    i, lows, lemmas = tok.i, ctx.lows, ctx.lemmas
+    if i + 1 < len(lows):
+        f[f"next={lows[i + 1]}"] = 1.0
+        f[f"bigram={lemma}_{lemmas[i + 1]}"] = 1.0
+    if i > 0:
+        f[f"prev={lows[i - 1]}"] = 1.0
+        f[f"prevbigram={lemmas[i - 1]}_{lemma}"] = 1.0
+    if i > 1:
+        f[f"prev2={lows[i - 2]}"] = 1.0
     head = tok.head
     f[f"head={head.lemma_.lower()}"] = 1.0
     f[f"headpos={head.pos_}|{tok.dep_}"] = 1.0
@@ -73,14 +70,12 @@ def trigger_features(ctx: ArticleContext, tok) -> dict[str, float]:
             f[f"{c.dep_}_is_actor"] = 1.0
     for t in ctx.factuality_cues(tok):
         f[f"cue={t}"] = 1.0
-    s, e = ctx.sents[ctx.sent_of[tok.i]]
-    span = doc[s:e]
-    n_ments = len(ctx.mentions_between(span.start_char, span.end_char))
+    n_ments = len(ctx.mentions_between(*ctx.sent_chars(tok)))
     f["n_mentions"] = min(n_ments, 4) / 4.0
     f["no_mention"] = float(n_ments == 0)
     f["sent_first"] = float(ctx.sent_of[tok.i] == 0)
     f["quoted"] = float(ctx.quote_at(tok.idx) is not None)
-    f["capitalised_mid"] = float(tok.i > s and tok.text[:1].isupper())
+    f["capitalised_mid"] = float(tok.i > ctx.sents[ctx.sent_of[tok.i]][0] and tok.text[:1].isupper())
     for v in ctx.votes.get(tok.i, ()):
         f[f"rule={v.type}"] = 1.0
     return f
@@ -171,7 +166,3 @@ def argument_features(ctx: ArticleContext, trig, mention, origin: str, etype: st
             f["rule_recipient"] = 1.0
     return f
 
-
-def normalised_tokens(doc) -> tuple[list[str], list[str]]:
-    """Lower-cased tokens with and without the clitic -nya, as the lexicon index expects."""
-    return [normalise(t.text) for t in doc], [t.text.lower() for t in doc]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 
 @dataclass
@@ -30,15 +31,21 @@ class LinearModel:
                    coef, np.asarray(clf.intercept_, dtype=np.float32))
 
     def scores(self, rows: list[dict[str, float]]) -> np.ndarray:
-        """Raw decision values, one row per feature dict."""
-        out = np.tile(self.intercept, (len(rows), 1)).astype(np.float32)
-        coef_t = self.coef.T
-        for i, row in enumerate(rows):
-            idx = [self.vocab[k] for k in row if k in self.vocab]
-            if idx:
-                vals = np.fromiter((row[k] for k in row if k in self.vocab), dtype=np.float32, count=len(idx))
-                out[i] += vals @ coef_t[idx]
-        return out
+        """Raw decision values, one row per feature dict (one sparse product for all rows)."""
+        vocab = self.vocab
+        cols: list[int] = []
+        vals: list[float] = []
+        ptr = [0]
+        for row in rows:
+            for k, v in row.items():
+                j = vocab.get(k)
+                if j is not None:
+                    cols.append(j)
+                    vals.append(v)
+            ptr.append(len(cols))
+        x = csr_matrix((np.asarray(vals, dtype=np.float32), np.asarray(cols, dtype=np.int64), ptr),
+                       shape=(len(rows), self.coef.shape[1]))
+        return np.asarray(x @ self.coef.T) + self.intercept
 
     def proba(self, rows: list[dict[str, float]]) -> np.ndarray:
         """Class probabilities (n_rows, n_classes), as scikit-learn's ``predict_proba``."""

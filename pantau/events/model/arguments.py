@@ -5,8 +5,9 @@ mentions of the sentence before (pronoun subjects, retold acts) and the article'
 parties (an event whose parties the sentence leaves implicit). Each gets P(actor) and P(recipient);
 the actor is the best candidate plus the mentions coordinated with it ("AS dan Inggris", "Rusia,
 Iran serta Suriah") whose P(actor) also reaches ``ALSO_ACTOR``; the recipient is the best other
-mention. It may share the actor's code only as a person or another sector (a state's police and its
-citizens, a court and a minister): a state's government is not its own target. A trigger whose best
+mention reaching the shipped recipient threshold. It may share the actor's code only as a person or
+another sector (a state's police and its citizens, a court and a minister): a state's government is
+not its own target. A trigger whose best
 candidate is a doubtful actor (P < ``MIN_ACTOR``) is not coded: its event would name the wrong party.
 """
 

@@ -8,20 +8,14 @@ feature function needs, so that features stay pure functions of (context, token[
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pantau.events.lexicon import Lexicon, load
+from pantau.events.rules.settings import IGO_CODES
+from pantau.events.rules.units import DATELINE
 from pantau.events.text import is_furniture, normalise
 from pantau.records import Article, Entity, Event, Quote
-
-# "Jakarta, CNN Indonesia --": the dateline is neither an actor nor an event
-DATELINE = re.compile(
-    r"^[A-Z][^\n]{0,50}?(?:,|\(|\.com|\.co\.id|\bCNN\b)[^\n]{0,30}?\s?(?:--|–|—|-)\s+"
-    r"(?:[A-Z]{3,}[A-Z .]*\.\s+)?",
-    re.IGNORECASE,
-)
-NON_STATE = {"UNK", "NATO", "UN", "EU", "WST", "ASEAN", "AU", "IAEA", "G7", "G20", "IGO", "NGO"}
 
 
 @dataclass
@@ -31,13 +25,12 @@ class RuleVote:
     type: str
     actor: frozenset[str]
     recipient: frozenset[str]
-    event: Event
 
 
 @dataclass
 class ArticleContext:
-    article: object
-    doc: object
+    article: Article
+    doc: Any  # spacy.tokens.Doc
     mentions: list[Entity]
     quotes: list[Quote]
     rule_events: list[Event]
@@ -113,39 +106,50 @@ def build(article: Article, doc, mentions: list[Entity], quotes: list[Quote], ru
         ctx.sent_spans.append((s.start_char, s.end_char))
         for t in range(s.start, s.end):
             ctx.sent_of[t] = k
-    norms = ctx.norms = [normalise(t.text) for t in doc]
+    ctx.norms = [normalise(t.text) for t in doc]
     ctx.lows = [t.lower_ for t in doc]
     ctx.lemmas = [t.lemma_.lower() for t in doc]
     ctx.cues = {k: set(v) for k, v in lex.factuality.items()}
     ctx.cues["speech"] = set(lex.speech_cues)
-    ctx.skip = [False] * len(doc)
-    captions = {c.strip() for c in getattr(article, "captions", None) or [] if c.strip()}
-    for s, e in ctx.sents:
-        span = doc[s:e]
-        if is_furniture(span.text) or span.text.strip() in captions:
-            for t in range(s, e):
-                ctx.skip[t] = True
-        dl = DATELINE.match(span.text)
-        if dl:
-            for t in span:
-                if t.idx < span.start_char + dl.end():
-                    ctx.skip[t.i] = True
+    ctx.skip = _skipped(ctx, article)
     counts: dict[str, int] = {}
     for m in ments:
         counts[m.code] = counts.get(m.code, 0) + 1
     ctx.code_counts = counts
-    states = sorted((n, c) for c, n in counts.items() if c not in NON_STATE)
+    states = sorted((n, c) for c, n in counts.items() if c not in IGO_CODES)
     ctx.top_code = states[-1][1] if states else None
-    # a rule event votes for the tokens inside its evidence that match the lexicon entry it names
+    ctx.votes = _rule_votes(ctx, rule_events)
+    return ctx
+
+
+def _skipped(ctx: ArticleContext, article: Article) -> list[bool]:
+    """Tokens that are never triggers: furniture lines, captions and the dateline."""
+    doc = ctx.doc
+    skip = [False] * len(doc)
+    captions = {c.strip() for c in article.captions or [] if c.strip()}
+    for s, e in ctx.sents:
+        span = doc[s:e]
+        if is_furniture(span.text) or span.text.strip() in captions:
+            skip[s:e] = [True] * (e - s)
+        dl = DATELINE.match(span.text)
+        if dl:
+            for t in span:
+                if t.idx < span.start_char + dl.end():
+                    skip[t.i] = True
+    return skip
+
+
+def _rule_votes(ctx: ArticleContext, rule_events: list[Event]) -> dict[int, list[RuleVote]]:
+    """A rule event votes for the tokens inside its evidence that match the lexicon entry it names."""
+    votes: dict[int, list[RuleVote]] = {}
     for ev in rule_events:
         keys = {p.split("/")[0].split(":", 1)[1] for p in ev.pattern.split(" | ") if p.startswith("lexicon:")}
+        vote = RuleVote(ev.type, frozenset(a.code for a in ev.actor if a.code),
+                        frozenset(r.code for r in ev.recipient if r.code))
         for span in ev.evidence:
-            chars = doc.char_span(span.start, span.end, alignment_mode="expand")
-            if chars is None:
-                continue
-            for t in chars:
-                if any(h.entry.key in keys and h.entry.type == ev.type for h in lex.match(norms, t.i)):
-                    ctx.votes.setdefault(t.i, []).append(RuleVote(
-                        ev.type, frozenset(a.code for a in ev.actor if a.code),
-                        frozenset(r.code for r in ev.recipient if r.code), ev))
-    return ctx
+            chars = ctx.doc.char_span(span.start, span.end, alignment_mode="expand")
+            for t in chars if chars is not None else ():
+                hits = ctx.lex.match(ctx.norms, t.i)
+                if any(h.entry.key in keys and h.entry.type == ev.type for h in hits):
+                    votes.setdefault(t.i, []).append(vote)
+    return votes

@@ -237,8 +237,8 @@ def summary(figs: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
-    ap.add_argument("--thresholds", default="0.2,0.25,0.3,0.35", help="trigger thresholds compared by CV")
-    ap.add_argument("--recipient-threshold", type=float, default=0.0)
+    ap.add_argument("--thresholds", default="0.15,0.2", help="trigger thresholds compared by CV")
+    ap.add_argument("--recipient-threshold", type=float, default=0.2, help="minimum P(recipient)")
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--ship", action="store_true", help=f"write {MODEL_PATH.relative_to(ROOT)}")
     args = ap.parse_args(argv)

@@ -818,7 +818,7 @@ class ActorResolver:
                 dominant = top
         for m in pending_fallback:
             if m.entity.code is None and m.person:
-                # "Jenderal John Nicholson, komandan senior AS di Afghanistan": the appositive's state
+                # "Jenderal Budi Santoso, komandan pasukan PBB di Lebanon": the appositive's state
                 end = m.entity.end or 0
                 comma = COMMA_LEAD_RE.match(text, end)
                 role = comma and any(

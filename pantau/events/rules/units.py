@@ -24,8 +24,8 @@ def coding_units(
 ) -> list[tuple[int, int]]:
     """Sentence spans with glued-in related-article headlines cut out.
 
-    HTML extraction often glues a "related article" headline into the running text ("... militernya.
-    6 Pejabat Kelas Kakap China yang Dieksekusi Xi Jinping gegara Korupsi "Saya ..."). Such a run of
+    HTML extraction often glues a "related article" headline into the running text ("... perbatasan.
+    5 Negara yang Menolak Resolusi PBB soal Suriah "Kami ..."). Such a run of
     title-case words that contains a capitalised predicate is no part of the story and splits it.
     """
     out: list[tuple[int, int]] = []

@@ -109,7 +109,7 @@ def generate(root: str, forms: tuple[str, ...] | list[str]) -> dict[str, str]:
     return {k: v for k, v in out.items() if v}
 
 
-def _voice_of(word: str) -> str:
+def voice_of(word: str) -> str:
     if word.startswith(("di", "ter")):
         return "passive"
     if word.startswith("me"):
@@ -182,7 +182,7 @@ def load(path: str | None = None) -> Lexicon:
         e = _entry(d)
         roots.setdefault(e.key, []).append(e)
         if d.get("phrase"):
-            add(d["phrase"], e, _voice_of(d["phrase"].split()[0]))
+            add(d["phrase"], e, voice_of(d["phrase"].split()[0]))
             continue
         forms = d.get("forms")
         forms = DEFAULT_FORMS if forms is None else tuple(forms)
@@ -190,7 +190,7 @@ def load(path: str | None = None) -> Lexicon:
             add(surface, e, voice)
         for w in d.get("words") or []:
             first = w.split()[0]
-            add(w, e, "nominal" if first.startswith(e.key.split()[0]) else _voice_of(first))
+            add(w, e, "nominal" if first.startswith(e.key.split()[0]) else voice_of(first))
     # "dukunganya" is a common misspelling of "dukungannya": its clitic-stripped norm "dukunga" is the
     # noun less its final n, never an Indonesian word of its own
     for (seq, hit) in [sh for b in list(index.values()) for sh in b]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import logging
 
-from pantau.events.lexicon import Entry, Hit, _voice_of
+from pantau.events.lexicon import Entry, Hit, voice_of
 from pantau.events.model import arguments, frames
 from pantau.events.model.context import ArticleContext, build
 from pantau.events.model.store import Models
@@ -83,7 +83,7 @@ def _candidate(ctx: ArticleContext, reading: Reading, units: list[tuple[int, int
     if cues:
         trace += f"; cue {'+'.join(cues)} -> {fact}"
     c = Candidate(
-        hit=Hit(entry, 1, _voice_of(tok.text.lower())),
+        hit=Hit(entry, 1, voice_of(tok.text.lower())),
         ti=ti,
         sent=(s, e),
         actor=roles.actor,

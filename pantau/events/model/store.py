@@ -20,8 +20,8 @@ class Models:
     trigger: LinearModel
     actor: LinearModel
     recipient: LinearModel
-    trigger_threshold: float = 0.25
-    recipient_threshold: float = 0.0
+    trigger_threshold: float = 0.15
+    recipient_threshold: float = 0.2
     info: dict = field(default_factory=dict)  # training data, method and cross-validated figures
 
     def save(self, path: Path = MODEL_PATH) -> None:

@@ -459,13 +459,16 @@ def _fast_matmul(nlp: Language) -> None:
 
 def _build(path: Path | None) -> Language:
     if path is None:
-        nlp = customize(spacy.blank("id"))
+        nlp = spacy.blank("id", config={"nlp": {"tokenizer": {"@tokenizers": "pantau.id_tokenizer.v1"}}})
         nlp.add_pipe("pantau_sentences")
     else:
-        nlp = spacy.load(path)
+        # the tokenizer rules were serialised with the model (scripts/train_nlp.py, customize()):
+        # start from an empty tokenizer so its special cases are built once, from disk
+        nlp = spacy.load(path, config=tokenizer.EMPTY_TOKENIZER)
+        if not nlp.tokenizer.rules:  # a model saved without its tokenizer: the news rules
+            customize(nlp)
         _fast_vectors(nlp)
         _fast_matmul(nlp)
-        # the tokenizer rules were serialised with the model by scripts/train_nlp.py (customize())
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("pantau_sentences", before="parser")
         else:

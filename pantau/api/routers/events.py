@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
@@ -34,6 +34,7 @@ from pantau.api.deps import (
 from pantau.api.models import Event, EventPage, FeatureCollection
 from pantau.records import QUAD_OF
 from pantau.store.filters import event_filters
+from pantau.web.relevance import event_relevance_page
 
 router = APIRouter(tags=["events"])
 Types = Annotated[list[EventType] | None, Query(description="event type(s)")]
@@ -76,6 +77,11 @@ def list_events(
     factuality: Factuality | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    sort: Annotated[
+        Literal["date", "relevance"],
+        Query(description="relevance: events of known actors, two parties or widely reported stories "
+              "first, then newest (adds relevance to each item)"),
+    ] = "date",
 ) -> Response:
     """Events, newest first, filtered; ``total`` counts all matches of the same filter."""
     if empty_range(date_from, date_to):
@@ -98,7 +104,10 @@ def list_events(
         # One snapshot for count, page and fetch. The page is found on (date, rowid) alone, then only
         # its rows are read in full: sorting 1M narrow keys is much cheaper than sorting wide rows.
         cur.begin()
-        if w.parts:
+        rel: list[float] = []
+        if sort == "relevance":
+            total, rowids, rel = event_relevance_page(cur, db.has, w, limit, offset)
+        elif w.parts:
             # Evaluate the filter once: keep (rowid, date) of the matches, count them and take the page.
             total, rowids = cur.execute(
                 f"WITH f AS MATERIALIZED (SELECT rowid AS r, date FROM events {w.sql()}), "
@@ -129,6 +138,9 @@ def list_events(
         cur.commit()
     for e in items:
         e["quad"] = QUAD_OF.get(e["type"], 0)
+    if rel:
+        for e, r in zip(items, rel, strict=False):
+            e["relevance"] = r
     return respond({"total": total, "limit": limit, "offset": offset, "items": items})
 
 

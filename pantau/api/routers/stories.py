@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
@@ -15,6 +15,8 @@ from pantau.api.deps import (
     Code,
     DateFrom,
     DateTo,
+    Dyad,
+    EventType,
     IdParam,
     Limit,
     Offset,
@@ -22,11 +24,13 @@ from pantau.api.deps import (
     attach_articles,
     documented,
     empty_range,
+    parse_dyad,
     respond,
 )
 from pantau.api.models import Story, StoryPage
 from pantau.records import QUAD_OF
-from pantau.store.filters import Where, like_pattern
+from pantau.store.filters import Where, event_filters, like_pattern
+from pantau.web.relevance import ranked_stories_sql
 
 router = APIRouter(prefix="/api/stories", tags=["stories"])
 
@@ -41,6 +45,13 @@ def list_stories(
     date_to: DateTo = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    dyad: Dyad = None,
+    type: Annotated[list[EventType] | None, Query(description="stories with an event of this type")] = None,  # noqa: A002
+    sort: Annotated[
+        Literal["recent", "relevance"] | None,
+        Query(description="relevance: stories with events, several outlets or known actors first "
+              "(adds n_events, n_known, relevance); recent: newest first, with those fields"),
+    ] = None,
 ) -> Response:
     """Stories (clusters of articles on one news story), most recent first."""
     if not db.has("stories", "id") or empty_range(date_from, date_to):
@@ -56,12 +67,26 @@ def list_stories(
         w.add("last_date >= ?", date_from)
     if date_to:
         w.add("first_date <= ?", date_to)
+    if (dyad or type) and not db.has("story_articles", "story_id", "article_id"):
+        w.add("FALSE")
+    elif dyad or type:
+        # Stories with a matching event (the event filter of /api/events, on the story's articles).
+        ev = event_filters(dyad=parse_dyad(dyad), types=[t.value for t in type] if type else None)
+        w.add(
+            "id IN (SELECT story_id FROM story_articles WHERE article_id IN "
+            f"(SELECT article_id FROM events {ev.sql()}))",
+            *ev.params,
+        )
+    source, cols, order = "stories", "", "last_date DESC NULLS LAST, n_articles DESC, id"
+    if sort:
+        source, cols = f"({ranked_stories_sql(db.has)}) stories", ", n_events, n_known, relevance"
+        if sort == "relevance":
+            order = "relevance DESC, " + order
     with db.cursor() as cur:
-        total = cur.execute(f"SELECT count(*) FROM stories {w.sql()}", w.params).fetchone()[0]
+        total = cur.execute(f"SELECT count(*) FROM {source} {w.sql()}", w.params).fetchone()[0]
         cur.execute(
-            "SELECT id, title, first_date, last_date, n_articles, n_outlets, outlets, main_actors "
-            f"FROM stories {w.sql()} ORDER BY last_date DESC NULLS LAST, n_articles DESC, id "
-            "LIMIT ? OFFSET ?",
+            f"SELECT id, title, first_date, last_date, n_articles, n_outlets, outlets, main_actors{cols} "
+            f"FROM {source} {w.sql()} ORDER BY {order} LIMIT ? OFFSET ?",
             [*w.params, limit, offset],
         )
         items = rows_as_dicts(cur)

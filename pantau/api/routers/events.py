@@ -161,6 +161,7 @@ def get_event(event_id: IdParam, db: DB) -> Response:
             ev[k] = jsonish(ev[k])
         text = ev.pop("article_text") or ""
         ev["quad"] = QUAD_OF.get(ev["type"], 0)
+        ev["context_tags"] = ev.get("context") or []  # PLOVER contexts; "context" becomes the sentence
         evidence = ev["evidence"] if isinstance(ev["evidence"], list) else []
         spans = [
             s

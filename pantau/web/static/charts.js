@@ -14,9 +14,17 @@ C.day = (s) => Date.parse(String(s).slice(0, 10) + "T00:00:00Z");
 const DAY = 86400000;
 const fmtDay = (t) => new Date(t).toISOString().slice(0, 10);
 
-/* Time ticks: the smallest step from the list that gives at most `max` ticks. */
+/* Dates in the page's locale (id-ID or en-GB): "3 Mei 2024", "Mei 2024", "2024"; never mm/dd/yyyy. */
+C.locale = "en-GB";
+const fmt = (opts) => { const f = new Intl.DateTimeFormat(C.locale, { timeZone: "UTC", ...opts }); return (t) => f.format(new Date(t)); };
+C.fmtDay = (t) => fmt({ day: "numeric", month: "short", year: "numeric" })(t);
+const fmtMonth = (t) => fmt({ month: "short", year: "numeric" })(t);
+const fmtYear = (t) => fmt({ year: "numeric" })(t);
+
+/* Time ticks: the smallest step from the list that gives at most `max` ticks. Daily data never gets
+   ticks finer than a day. */
 C.timeTicks = (t0, t1, max = 8) => {
-  const steps = [[1, "d"], [7, "d"], [1, "m"], [3, "m"], [6, "m"], [1, "y"], [2, "y"], [5, "y"], [10, "y"]];
+  const steps = [[1, "d"], [2, "d"], [7, "d"], [14, "d"], [1, "m"], [3, "m"], [6, "m"], [1, "y"], [2, "y"], [5, "y"], [10, "y"]];
   for (const [n, unit] of steps) {
     const approx = unit === "d" ? n * DAY : unit === "m" ? n * 30.4 * DAY : n * 365.25 * DAY;
     if ((t1 - t0) / approx > max) continue;
@@ -31,10 +39,20 @@ C.timeTicks = (t0, t1, max = 8) => {
       cur = unit === "d" ? cur + n * DAY : unit === "m" ? Date.UTC(c.getUTCFullYear(), c.getUTCMonth() + n, 1)
         : Date.UTC(c.getUTCFullYear() + n, 0, 1);
     }
-    const label = unit === "d" ? fmtDay : unit === "m" ? (t) => fmtDay(t).slice(0, 7) : (t) => fmtDay(t).slice(0, 4);
+    const label = unit === "d" ? C.fmtDay : unit === "m" ? fmtMonth : fmtYear;
     return out.map((t) => [t, label(t)]);
   }
-  return [[t0, fmtDay(t0)], [t1, fmtDay(t1)]];
+  return [[t0, C.fmtDay(t0)], [t1, C.fmtDay(t1)]];
+};
+
+/* Split time-sorted points into runs with no gap wider than `gap` ms: a line is drawn inside a run
+   only, so no line crosses a stretch without data. */
+C.runs = (pts, gap) => {
+  const out = [];
+  pts.forEach((p, i) => {
+    if (i && p.t - pts[i - 1].t <= gap) out[out.length - 1].push(p); else out.push([p]);
+  });
+  return out;
 };
 
 C.niceTicks = (lo, hi, n = 5) => {
@@ -47,13 +65,14 @@ C.niceTicks = (lo, hi, n = 5) => {
 };
 
 /* series: [{name, color, dash, points: [{t, y, data}]}]; markers: [{t, y, label, color}].
-   opts: {height, yLabel, onClick(point, series), x0, x1}. */
+   opts: {height, yLabel, xLabel, yTicks: [[value, label]], gap (ms; default 1 day: daily data),
+   lines (false: points only), onClick(point, series), x0, x1}. */
 C.lineChart = (svg, series, markers, opts = {}) => {
   svg.innerHTML = "";
   const W = svg.clientWidth || 900, H = opts.height || 300;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("height", H);
-  const m = { l: 48, r: 14, t: 14, b: 28 };
+  const m = { l: opts.yTicks ? 150 : 62, r: 14, t: 14, b: opts.xLabel ? 42 : 28 };
   const all = series.flatMap((s) => s.points);
   if (!all.length) {
     C.el("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "muted" }, svg).textContent = opts.empty || "—";
@@ -64,13 +83,15 @@ C.lineChart = (svg, series, markers, opts = {}) => {
   const pad = (t1 - t0) * 0.02; t0 -= pad; t1 += pad;
   let y0 = Math.min(0, ...all.map((p) => p.y)), y1 = Math.max(...all.map((p) => p.y), ...markers.map((k) => k.y || 0));
   if (y1 === y0) y1 = y0 + 1;
-  const yt = C.niceTicks(y0, y1, 5); y0 = Math.min(y0, yt[0]); y1 = Math.max(y1, yt[yt.length - 1]);
+  const yt = opts.yTicks ? opts.yTicks.map((v) => v[0]) : C.niceTicks(y0, y1, 5);
+  y0 = Math.min(y0, yt[0]); y1 = Math.max(y1, yt[yt.length - 1]);
+  const yLabelOf = new Map((opts.yTicks || []).map(([v, label]) => [v, label]));
   const X = (t) => m.l + ((t - t0) / (t1 - t0)) * (W - m.l - m.r);
   const Y = (v) => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
   const grid = C.el("g", { class: "grid" }, svg), axis = C.el("g", { class: "axis" }, svg);
   yt.forEach((v) => {
     C.el("line", { x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v) }, grid);
-    C.el("text", { x: m.l - 6, y: Y(v) + 4, "text-anchor": "end" }, axis).textContent = v;
+    C.el("text", { x: m.l - 6, y: Y(v) + 4, "text-anchor": "end" }, axis).textContent = yLabelOf.get(v) ?? v;
   });
   C.timeTicks(t0, t1, Math.max(3, Math.floor(W / 110))).forEach(([t, label]) => {
     C.el("line", { x1: X(t), x2: X(t), y1: H - m.b, y2: H - m.b + 4 }, axis);
@@ -78,25 +99,33 @@ C.lineChart = (svg, series, markers, opts = {}) => {
   });
   C.el("line", { x1: m.l, x2: W - m.r, y1: Y(0), y2: Y(0) }, axis);
   if (opts.yLabel) {
-    C.el("text", { x: 12, y: m.t + 4, transform: `rotate(-90 12 ${m.t + 4})`, "text-anchor": "end" }, axis).textContent = opts.yLabel;
+    const yc = (m.t + H - m.b) / 2;
+    C.el("text", { x: 12, y: yc, transform: `rotate(-90 12 ${yc})`, "text-anchor": "middle", class: "ylabel" }, axis).textContent = opts.yLabel;
+  }
+  if (opts.xLabel) {
+    C.el("text", { x: (m.l + W - m.r) / 2, y: H - 4, "text-anchor": "middle", class: "xlabel" }, axis).textContent = opts.xLabel;
   }
   // Dense series get no per-point circles (thousands of nodes slow the first paint); a transparent
   // overlay finds the nearest point on click instead.
   const dense = all.length > 1500;
+  const gap = opts.gap ?? DAY * 1.5;
   series.forEach((s) => {
     const pts = [...s.points].sort((a, b) => a.t - b.t);
-    if (pts.length > 1) {
+    const runs = opts.lines === false ? pts.map((p) => [p]) : C.runs(pts, gap);
+    runs.filter((run) => run.length > 1).forEach((run) => {
       C.el("polyline", {
-        points: pts.map((p) => `${X(p.t).toFixed(1)},${Y(p.y).toFixed(1)}`).join(" "),
+        points: run.map((p) => `${X(p.t).toFixed(1)},${Y(p.y).toFixed(1)}`).join(" "),
         fill: "none", stroke: s.color, "stroke-width": 1.6, "stroke-dasharray": s.dash || "", class: "line",
+        "data-series": s.name,
       }, svg);
-    }
-    if (dense) return;
+    });
+    // Dense series draw only the points that no line shows (a lone day would vanish otherwise).
+    const shown = dense ? runs.filter((run) => run.length === 1).flat() : pts;
     const g = C.el("g", { class: "points" }, svg);
-    pts.forEach((p) => {
+    shown.forEach((p) => {
       const c = C.el("circle", { cx: X(p.t), cy: Y(p.y), r: pts.length > 400 ? 2 : 3.5, fill: s.color, class: "pt",
         "data-day": fmtDay(p.t), "data-series": s.name }, g);
-      C.el("title", {}, c).textContent = `${s.name} ${fmtDay(p.t)}: ${p.y}`;
+      C.el("title", {}, c).textContent = `${s.name} ${C.fmtDay(p.t)}: ${p.label ?? p.y}`;
       if (opts.onClick) c.addEventListener("click", () => opts.onClick(p, s));
     });
   });

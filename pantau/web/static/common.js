@@ -4,10 +4,32 @@ const P = (window.P = {});
 P.lang = localStorage.getItem("pantau.lang") || "id";
 P.dict = {};
 P.QUAD_COLORS = { 0: "#999", 1: "#2e9e5b", 2: "#1f7fb4", 3: "#e08a1e", 4: "#c8332b" };
+P.QUAD_OF = { AGREE: 1, CONSULT: 1, SUPPORT: 1, CONCEDE: 1, COOPERATE: 2, AID: 2, RETREAT: 2, REQUEST: 3, ACCUSE: 3,
+  REJECT: 3, THREATEN: 3, SANCTION: 3, PROTEST: 4, MOBILIZE: 4, COERCE: 4, ASSAULT: 4 };
 P.TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST", "ACCUSE",
   "REJECT", "THREATEN", "SANCTION", "PROTEST", "MOBILIZE", "COERCE", "ASSAULT"];
 
+/* A categorical palette for dyads: Tableau 10 as shipped by d3-scale-chromatic (schemeTableau10;
+   see THIRD_PARTY.txt). Ten distinct colours: the overview shows at most ten dyads at once. */
+P.PALETTE = ["#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab"];
+
 P.t = (key) => (P.dict[P.lang] && P.dict[P.lang][key]) || (P.dict.en && P.dict.en[key]) || key;
+/* A value shown to the user (type, mode, factuality, sector, ...) in the chosen language; the raw
+   value only if the i18n file lacks it (tests/test_i18n.py fails then). */
+P.v = (prefix, value) => {
+  if (value == null || value === "") return "";
+  const key = prefix + "." + value;
+  return (P.dict[P.lang] && P.dict[P.lang][key]) || value;
+};
+P.locale = () => (P.lang === "id" ? "id-ID" : "en-GB");
+/* An ISO day ("2024-05-03" or a timestamp) as the chosen locale writes it: "3 Mei 2024". */
+P.date = (s) => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(s || ""));
+  if (!m) return s ? String(s) : "";
+  return new Intl.DateTimeFormat(P.locale(), { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" })
+    .format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
+};
+P.title = (title, id) => (title && String(title).trim()) || P.t("common.untitled");
 
 P.esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
   (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -35,11 +57,13 @@ P.applyI18n = (root) => {
   (root || document).querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
     el.placeholder = P.t(el.dataset.i18nPlaceholder);
   });
+  (root || document).querySelectorAll("[data-i18n-title]").forEach((el) => { el.title = P.t(el.dataset.i18nTitle); });
 };
 
 P.init = async (page) => {
   try { P.dict = await (await fetch("/static/i18n.json")).json(); } catch (e) { P.dict = {}; }
   document.documentElement.lang = P.lang;
+  if (window.PantauCharts) PantauCharts.locale = P.locale();
   const pages = [["/", "overview"], ["/events", "events"], ["/stories", "stories"], ["/actors", "actors"], ["/map", "map"]];
   const header = document.getElementById("top");
   header.innerHTML =
@@ -59,7 +83,7 @@ P.showError = (el, err) => {
   el.innerHTML = `<p class="error">${P.esc(P.t("common.error"))}: ${P.esc(err.message || err)}</p>`;
 };
 
-P.typeBadge = (type, quad) => `<span class="type q${quad || 0}" title="${P.esc(P.t("quad." + quad))}">${P.esc(type)}</span>`;
+P.typeBadge = (type, quad) => `<span class="type q${quad || 0}" data-type="${P.esc(type)}" title="${P.esc(type + " · " + P.t("quad." + quad))}">${P.esc(P.v("type", type))}</span>`;
 P.codes = (list) => (list || []).map((c) => `<a class="code" href="/actors?code=${encodeURIComponent(c)}">${P.esc(c)}</a>`).join("");
 
 /* Highlight code-point spans of `text` (offsets as Python counts them). spans: [{start, end, cls, attrs}].
@@ -95,18 +119,20 @@ P.eventDetail = (ev) => {
     const spans = ev.context.spans.map((s) => ({ start: s.start, end: s.end, cls: "ev", attrs: { ev: ev.id } }));
     sentence = `<div class="sentence">${P.highlight(ev.context.text, spans)}</div>`;
   }
-  const ent = (list) => (list || []).map((e) => `${P.esc(e.text || e.name || "")} <span class="code">${P.esc(e.code || "?")}/${P.esc(e.sector || "?")}</span>`).join(", ");
+  const ent = (list) => (list || []).map((e) => `${P.esc(e.text || e.name || "")} <span class="code" title="${P.esc(P.v("sector", e.sector))}">${P.esc(e.code || "?")}/${P.esc(e.sector || "?")}</span>`).join(", ");
+  const ctx = (ev.context_tags || (Array.isArray(ev.context) ? ev.context : null) || []).map((c) => P.esc(P.v("ctx", c))).join(", ");
   const reports = (ev.reports || []).map((r) => {
-    const label = P.esc(r.outlet || "?") + (r.published ? ` <span class="muted small">${P.esc(String(r.published).slice(0, 10))}</span>` : "");
+    const label = P.esc(r.outlet || "?") + (r.published ? ` <span class="muted small">${P.esc(P.date(r.published))}</span>` : "");
     const link = r.url ? ` <a href="${P.esc(r.url)}" rel="noopener noreferrer" target="_blank">↗</a>` : "";
-    return `<li>${label} — <a href="/article?id=${encodeURIComponent(r.article_id)}">${P.esc(r.title || r.article_id)}</a>${link}</li>`;
+    return `<li>${label} — <a href="/article?id=${encodeURIComponent(r.article_id)}">${P.esc(P.title(r.title))}</a>${link}</li>`;
   }).join("");
   return `${sentence}
     <div class="small"><b>${P.esc(P.t("col.actor"))}:</b> ${ent(ev.actor)} &nbsp; <b>${P.esc(P.t("col.recipient"))}:</b> ${ent(ev.recipient) || "—"}
-    ${ev.mode ? ` &nbsp; <b>mode:</b> ${P.esc(ev.mode)}` : ""} ${ev.context_tags ? "" : ""}</div>
+    ${ev.mode ? ` &nbsp; <b>${P.esc(P.t("events.mode"))}:</b> <span class="mode">${P.esc(P.v("mode", ev.mode))}</span>` : ""}
+    ${ctx ? ` &nbsp; <b>${P.esc(P.t("events.context"))}:</b> ${ctx}` : ""}</div>
     <div class="small trace"><b>${P.esc(P.t("events.trace"))}:</b> ${P.esc(P.t("events.pattern"))} <code>${P.esc(ev.pattern || "—")}</code>;
       ${P.esc(P.t("events.confidence"))} ${ev.confidence != null ? Number(ev.confidence).toFixed(2) : "—"};
-      ${P.esc(P.t("events.factuality"))} ${P.esc(ev.factuality || "—")}</div>
+      ${P.esc(P.t("events.factuality"))}: <span class="fact">${P.esc(P.v("fact", ev.factuality) || "—")}</span></div>
     <div class="small"><b>${P.esc(P.t("events.reported_by"))}:</b><ul class="reports">${reports}</ul></div>
     <a href="/article?id=${encodeURIComponent(ev.article_id)}&event=${encodeURIComponent(ev.id)}">${P.esc(P.t("events.open_article"))} →</a>`;
 };
@@ -117,9 +143,9 @@ P.eventTable = (container, items, opts = {}) => {
   const head = ["col.date", "col.type", "col.actor", "col.recipient", "col.outlet", "col.article"]
     .map((k) => `<th>${P.esc(P.t(k))}</th>`).join("");
   const rows = items.map((e) => `<tr class="row" data-id="${P.esc(e.id)}">
-      <td class="nowrap">${P.esc(e.date || "—")}</td><td class="nowrap">${P.typeBadge(e.type, e.quad)}${e.factuality && e.factuality !== "asserted" ? ` <span class="muted small">${P.esc(e.factuality)}</span>` : ""}</td>
+      <td class="nowrap">${P.esc(P.date(e.date) || "—")}</td><td class="nowrap">${P.typeBadge(e.type, e.quad)}${e.mode ? ` <span class="muted small mode">${P.esc(P.v("mode", e.mode))}</span>` : ""}${e.factuality && e.factuality !== "asserted" ? ` <span class="muted small fact">${P.esc(P.v("fact", e.factuality))}</span>` : ""}</td>
       <td>${P.codes(e.actor_codes)}</td><td>${P.codes(e.recipient_codes)}</td>
-      <td>${P.esc(e.outlet || "")}</td><td>${P.esc(e.article_title || e.article_id || "")}</td></tr>`).join("");
+      <td>${P.esc(e.outlet || "")}</td><td>${P.esc(P.title(e.article_title))}</td></tr>`).join("");
   container.innerHTML = `<table class="data events"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
   container.querySelectorAll("tr.row").forEach((tr) => tr.addEventListener("click", async () => {
     const next = tr.nextElementSibling;

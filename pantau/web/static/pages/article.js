@@ -8,17 +8,19 @@
   try {
     const a = await P.api("/api/articles/" + encodeURIComponent(qs.id));
     const spans = [];
-    a.entities.forEach((e) => { if (e.start != null) spans.push({ start: e.start, end: e.end, cls: "ent", attrs: { ent: e.idx }, title: `${e.label} ${e.code || ""}/${e.sector || ""} ${e.name || ""}` }); });
+    a.entities.forEach((e) => { if (e.start != null) spans.push({ start: e.start, end: e.end, cls: "ent", attrs: { ent: e.idx }, title: `${e.label} ${e.code || ""}/${P.v("sector", e.sector)} ${e.name || ""}` }); });
     a.quotes.forEach((q) => { if (q.start != null) spans.push({ start: q.start, end: q.end, cls: "quote", attrs: { quote: q.id }, title: `“” ${q.speaker_code || ""}` }); });
-    a.events.forEach((e) => (e.evidence || []).forEach((s) => spans.push({ start: s.start, end: s.end, cls: "ev", attrs: { ev: e.id }, title: `${e.type} ${(e.actor_codes || []).join("+")}→${(e.recipient_codes || []).join("+")}` })));
+    a.events.forEach((e) => (e.evidence || []).forEach((s) => spans.push({ start: s.start, end: s.end, cls: "ev", attrs: { ev: e.id }, title: `${P.v("type", e.type)} ${(e.actor_codes || []).join("+")}→${(e.recipient_codes || []).join("+")}` })));
     const removed = (a.removed || []).map((r) => `<li><span class="code">${P.esc(r.rule)}</span> ${P.esc(r.text)}</li>`).join("");
     const evList = a.events.map((e) => `<li data-ev="${P.esc(e.id)}">${P.typeBadge(e.type, e.quad)} ${P.codes(e.actor_codes)} → ${P.codes(e.recipient_codes)}
-        <span class="muted">${P.esc(e.date || "")} ${P.esc(e.factuality)}</span></li>`).join("");
+        ${e.mode ? `<span class="muted mode">${P.esc(P.v("mode", e.mode))}</span>` : ""}
+        <span class="muted">${P.esc(P.date(e.date))} <span class="fact">${P.esc(P.v("fact", e.factuality))}</span>
+        ${(e.context || []).map((c) => P.esc(P.v("ctx", c))).join(", ")}</span></li>`).join("");
     const qList = a.quotes.map((q) => `<li>${P.esc(q.speaker_code || "?")}: “${P.esc(q.text)}”</li>`).join("");
-    box.innerHTML = `<h1>${P.esc(a.title || a.id)}</h1>
-      <p class="muted">${P.esc(a.outlet || "")} · <span data-i18n="article.published"></span> ${P.esc(a.published || "")}
+    box.innerHTML = `<h1>${P.esc(P.title(a.title))}</h1>
+      <p class="muted">${P.esc(a.outlet || "")} · <span data-i18n="article.published"></span> ${P.esc(P.date(a.published))}
         ${a.url ? ` · <a href="${P.esc(a.url)}" rel="noopener noreferrer" target="_blank">${P.esc(a.url)}</a>` : ""}
-        ${(a.stories || []).map((s) => ` · <a href="/stories?id=${encodeURIComponent(s.id)}">${P.esc(s.title || s.id)}</a>`).join("")}</p>
+        ${(a.stories || []).map((s) => ` · <a href="/stories?id=${encodeURIComponent(s.id)}">${P.esc(P.title(s.title))}</a>`).join("")}</p>
       <p class="legend small"><b data-i18n="article.legend"></b>: <span><mark class="ent">&nbsp;&nbsp;&nbsp;</mark> <span data-i18n="article.entities"></span></span>
         <span><mark class="ev">&nbsp;&nbsp;&nbsp;</mark> <span data-i18n="article.events"></span></span>
         <span><mark class="quote">&nbsp;&nbsp;&nbsp;</mark> <span data-i18n="article.quotes"></span></span></p>

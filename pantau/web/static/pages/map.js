@@ -21,6 +21,9 @@
       const pts = fc.features.map((f) => ({ lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1], n: f.properties.n,
         label: f.properties.name || "?", ids: f.properties.event_ids }));
       PantauCharts.worldMap(document.getElementById("map"), world, pts, { onClick: showPlace });
+      // The detail panel starts with the busiest place instead of staying empty until a click.
+      if (pts.length) await showPlace(pts.reduce((a, b) => (b.n > a.n ? b : a)));
+      else document.getElementById("place-events").innerHTML = `<p class="muted">${P.esc(P.t("common.none"))}</p>`;
       document.body.dataset.chart = "ready";
       document.body.dataset.places = pts.length;
     } catch (err) { P.showError(document.getElementById("place-events"), err); }

@@ -161,19 +161,20 @@ def merge_extractions(recall: str, precise: str) -> str:
 def extract(html: str, url: str | None = None) -> PageText:
     """Main text with one paragraph per line, plus title/author/date/sitename; ValueError if no text.
 
-    trafilatura runs twice: with favor_precision (drops the navigation and
-    related-article lists of Indonesian portal pages) and with its default balance
-    (used to put back a lead paragraph the precise run lost, see merge_extractions).
-    Related-article cards that survive both are dropped line by line (teaser_texts).
-    Measured on shared/corpus/html (40 pages).
+    trafilatura runs with favor_precision (drops the navigation and related-article lists of
+    Indonesian portal pages), on a tree parsed once, with its metadata. Its default balance runs
+    as well only where the precise text may have lost a lead paragraph (``_lead_may_be_lost``)
+    or is empty, to put that lead back (see merge_extractions): on shared/corpus/html (40 pages)
+    the precise run lost a lead on 1 page. Related-article cards that survive are dropped line
+    by line (teaser_texts).
     """
     import trafilatura
+    from trafilatura.utils import load_html
 
-    def run(**kw: bool) -> dict:
+    def run(page: object, **kw: bool) -> dict:
         doc = trafilatura.bare_extraction(
-            html,
+            page,
             url=url,
-            with_metadata=True,
             include_comments=False,
             include_tables=False,
             include_images=False,
@@ -191,17 +192,22 @@ def extract(html: str, url: str | None = None) -> PageText:
             " article limit; skipped"
         )
     try:
-        d = run()
-        precise = run(favor_precision=True).get("text") or ""
+        tree = load_html(html)  # parsed once; bare_extraction works on a copy of it
+        page = html if tree is None else tree
+        d = run(page, favor_precision=True, with_metadata=True)
+        precise = d.get("text") or ""
+        recall = ""
+        if tree is None or _lead_may_be_lost(tree, precise):
+            recall = run(page, with_metadata=False).get("text") or ""
     except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many types on broken pages
         raise ValueError(f"HTML page could not be parsed: {exc}") from exc
     if len(precise) > 2 * MAX_TEXT_CHARS:  # cannot pass the text limit: say so before the slow steps
         raise ValueError(text_too_long(len(precise)))
-    text = join_fragments(merge_extractions(d.get("text") or "", precise))
+    text = join_fragments(merge_extractions(recall, precise))
     if nesting_depth(html) > MAX_DEPTH:  # lxml drops what is nested deeper than 256 elements
         html = flatten(html)
         try:
-            flat = run()
+            flat = run(html, with_metadata=True)
         except Exception:  # noqa: BLE001 - keep what the first run found
             flat = {}
         flat_text = join_fragments(flat.get("text") or "")
@@ -223,6 +229,58 @@ def extract(html: str, url: str | None = None) -> PageText:
         sitename=sitename,
         url=_meta(d.get("url")) or url,
     )
+
+
+# elements that end a line of text; the others (a, b, span ...) run on inside their parent's line
+_BLOCKS = frozenset(
+    "address article aside blockquote body dd details div dl dt fieldset figcaption figure footer form h1 h2"
+    " h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul br".split()
+)
+_HIDDEN = frozenset("script style noscript template".split())
+
+
+def _text_lines(tree: object) -> list[str]:
+    """The page's text as lines, one per run of text between block boundaries (whitespace-normalised)."""
+    from lxml import etree
+
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        line = _norm(" ".join(buf))
+        if line:
+            out.append(line)
+        buf.clear()
+
+    for event, el in etree.iterwalk(tree, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _BLOCKS:
+            flush()
+        if event == "start" and el.text and tag and tag not in _HIDDEN:  # comments have no str tag
+            buf.append(el.text)
+        if event == "end" and el.tail:
+            buf.append(el.tail)
+    flush()
+    return out
+
+
+def _lead_may_be_lost(tree: object, precise: str) -> bool:
+    """Could trafilatura's default run add a lead paragraph to the precise text (merge_extractions)?
+
+    Only a body-like line (12+ words, closing punctuation) that stands before the precise text's
+    first line can be put back. False only when no such line of the page comes before the first
+    line holding the start of the precise text; an empty precise text, or a first line that
+    cannot be found in the page, says True (the default run then decides, as it always did).
+    """
+    first = next((ln for ln in precise.split("\n") if ln.strip()), "")
+    if not first:
+        return True
+    key = _norm(first)[:40]
+    lines = _text_lines(tree)
+    at = next((i for i, ln in enumerate(lines) if key in ln), None)
+    if at is None:
+        return True
+    return any(_is_body(ln) for ln in lines[:at])
 
 
 def _meta(value: object) -> str | None:

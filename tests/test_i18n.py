@@ -43,7 +43,8 @@ def _lexicon_values(key: str) -> set[str]:
 
 
 def _kb_sectors() -> set[str]:
-    text = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pantau" / "actors" / "data").glob("*.yaml"))
+    data = ROOT / "pantau" / "actors" / "data"
+    text = "".join(p.read_text(encoding="utf-8") for p in data.glob("*.yaml"))
     return set(re.findall(r"\bsector:\s*([A-Z]{2,4})\b", text))
 
 

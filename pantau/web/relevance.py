@@ -80,14 +80,16 @@ def event_relevance_page(
     cur: Any, has: Has, w: Where, limit: int, offset: int
 ) -> tuple[int, list[int], list[float]]:
     """(total, rowids, relevance) of one page of events matching ``w``, most relevant first, then
-    newest: the filter runs once on ``events`` alone, the signals are joined to its matches."""
-    terms = [
-        f"CASE WHEN {_KNOWN.format(col='f.actor')} OR {_KNOWN.format(col='f.recipient')} "
+    newest: the filter and the event's own signals run once on ``events`` alone, the story's
+    outlets and the coder's score are joined to its matches, and the page is a top-N, not a sort."""
+    own = [
+        f"CASE WHEN {_KNOWN.format(col='actor')} OR {_KNOWN.format(col='recipient')} "
         f"THEN {_num('event', 'known_actor')} ELSE 0 END",
-        "CASE WHEN len(list_distinct(list_concat(coalesce(f.actor_codes, []), "
-        f"coalesce(f.recipient_codes, [])))) >= 2 THEN {_num('event', 'two_parties')} ELSE 0 END",
+        # Two different codes: a recipient other than the first actor, or a second, other actor.
+        "CASE WHEN coalesce(recipient_codes[1], actor_codes[2]) <> actor_codes[1] "
+        f"THEN {_num('event', 'two_parties')} ELSE 0 END",
     ]
-    joins = []
+    terms, joins = ["f.rel0"], []
     if has("story_articles", "story_id", "article_id") and has("stories", "id", "n_outlets"):
         joins.append(
             "LEFT JOIN (SELECT sa.article_id, max(s.n_outlets) AS n FROM story_articles sa "
@@ -98,14 +100,14 @@ def event_relevance_page(
     if col:
         joins.append("LEFT JOIN articles a ON a.id = f.article_id")
         terms.append(f"coalesce(a.{col}, 0) * {_num('event', 'coder')}")
-    total, rowids, rels = cur.execute(
-        "WITH f AS MATERIALIZED (SELECT rowid AS r, date, article_id, actor, recipient, actor_codes, "
-        f"recipient_codes FROM events {w.sql()}), "
+    total, page = cur.execute(
+        f"WITH f AS MATERIALIZED (SELECT rowid AS r, date, article_id, ({' + '.join(own)}) AS rel0 "
+        f"FROM events {w.sql()}), "
         f"g AS (SELECT f.r, f.date, ({' + '.join(terms)})::DOUBLE AS rel FROM f {' '.join(joins)}), "
-        "page AS (SELECT r, rel, row_number() OVER (ORDER BY rel DESC, date DESC NULLS LAST, r) AS o "
-        "FROM g QUALIFY o > ? AND o <= ?) "
-        "SELECT (SELECT count(*) FROM f), (SELECT list(r ORDER BY o) FROM page), "
-        "(SELECT list(rel ORDER BY o) FROM page)",
-        [*w.params, offset, offset + limit],
+        "page AS (SELECT r, rel, date FROM g ORDER BY rel DESC, date DESC NULLS LAST, r LIMIT ? OFFSET ?) "
+        "SELECT (SELECT count(*) FROM f), "
+        "(SELECT list({'r': r, 'rel': rel} ORDER BY rel DESC, date DESC NULLS LAST, r) FROM page)",
+        [*w.params, limit, offset],
     ).fetchone()
-    return total, list(rowids or []), list(rels or [])
+    page = page or []
+    return total, [p["r"] for p in page], [p["rel"] for p in page]

@@ -52,6 +52,20 @@ def _segments(days: list[date], gap: int, pad: int, max_segments: int) -> list[t
     return [(a - timedelta(days=pad), b + timedelta(days=pad)) for a, b in segs]
 
 
+def date_axis(ax: Any, lo: date, hi: date, max_ticks: int) -> None:
+    """Ticks on whole days for daily data: a day step up to two months, months or years beyond.
+    Why: matplotlib's AutoDateLocator falls back to hours on a short panel ("00:00" ticks)."""
+    import matplotlib.dates as mdates
+
+    span = max(1, (hi - lo).days)
+    if span <= 62:
+        loc: Any = mdates.DayLocator(interval=max(1, -(-span // max_ticks)))
+    else:
+        loc = mdates.AutoDateLocator(minticks=2, maxticks=max_ticks)  # > 2 months: never below a day
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, show_offset=True))
+
+
 def plot_index(
     store_or_con: Any, dyad_list: list[str], path: str, date_from: date | None = None,
     date_to: date | None = None, *, n_labels: int = 5, gap_days: int = 60,
@@ -61,7 +75,6 @@ def plot_index(
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     from pantau.stories.alerting import list_alerts
@@ -85,9 +98,7 @@ def plot_index(
         key = _key_events(con, dy, date_from, date_to, n_labels)
         for k, (ax, (lo, hi)) in enumerate(zip(axes, segs, strict=True)):
             handles.update(_panel(con, ax, dy, lo, hi, list_alerts, first=k == 0))
-            loc = mdates.AutoDateLocator(minticks=2, maxticks=max(3, widths[k] // 10))
-            ax.xaxis.set_major_locator(loc)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+            date_axis(ax, lo, hi, max(3, widths[k] // 10))
             if k:
                 ax.tick_params(labelleft=False)
             for n, ev in enumerate(key, 1):

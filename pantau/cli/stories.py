@@ -4,13 +4,58 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 import click
 
 from pantau.cli import main
+
+# One wording for the shared options of every command (the same as `pantau ingest --db`).
+DB_HELP = "Database file (default: $PANTAU_DB, else ./pantau.duckdb)."
+db_option = click.option("--db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)
+_DYAD_RE = re.compile(r"^[A-Z][A-Z0-9]{1,5}(?:-[A-Z][A-Z0-9]{1,5})?$")
+
+
+def check_dyad(ctx: click.Context | None, param: click.Parameter | None, value: Any) -> Any:
+    """Click callback: dyads as two codes joined by '-' (RUS-UKR) or one code (RUS), upper-cased;
+    anything else is a usage error that says what is expected."""
+    many = isinstance(value, tuple)
+    out = []
+    for v in value if many else ([value] if value else []):
+        code = str(v).strip().upper()
+        if not _DYAD_RE.match(code):
+            raise click.BadParameter(
+                f"{v!r} is not a dyad: two actor codes joined by '-', e.g. RUS-UKR (or one code, e.g. RUS)"
+            )
+        out.append(code)
+    return tuple(out) if many else (out[0] if out else None)
+
+
+def print_table(
+    columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *, file: Any = None
+) -> None:
+    """A table whose long cells wrap instead of being cut (rich). ``columns`` are (header, justify):
+    "left" columns wrap (words, else folded), "right" (numbers) and "nowrap" columns stay whole."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for name, justify in columns:
+        whole = justify != "left"
+        table.add_column(name, justify="right" if justify == "right" else "left",  # type: ignore[arg-type]
+                         overflow="fold", no_wrap=whole, min_width=len(name) if whole else 24)
+    for row in rows:
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # Text: no markup parsing
+    out = file or sys.stdout
+    # A terminal wraps at its width; piped output gets a wide page (rich would assume 80 columns).
+    width = None if out.isatty() else 160
+    Console(file=out, highlight=False, soft_wrap=False, width=width).print(table)
 
 
 def _open(db: str | None, read_only: bool = False) -> Any:
@@ -28,8 +73,35 @@ def _day(value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def _span(first: Any, last: Any) -> str:
+    return f"{first or '?'}" if first == last else f"{first or '?'}..{last or '?'}"
+
+
+def _ids(ids: Sequence[str], n: int = 2) -> str:
+    return ", ".join(ids[:n]) + (f" (+{len(ids) - n})" if len(ids) > n else "")
+
+
 def _json_default(o: Any) -> Any:
     return o.isoformat() if hasattr(o, "isoformat") else str(o)
+
+
+_STAT_WORDS = {
+    "articles": "articles clustered", "stories_new": "new stories", "duplicates": "duplicates",
+    "retracted": "retracted", "events": "events", "events_skipped": "events skipped",
+    "canonical_new": "new canonical events", "canonical_updated": "canonical events updated",
+    "index_rows": "index rows", "alerts": "alerts",
+}
+
+
+def describe_update(stats: dict[str, Any]) -> str:
+    """One human line for the stats of ``stories.update``: the non-zero counts, then the time."""
+    parts = [f"{stats[k]} {w}" for k, w in _STAT_WORDS.items() if stats.get(k)]
+    skip = {*_STAT_WORDS, "seconds", "partial"}
+    parts += [f"{k} {v}" for k, v in stats.items() if k not in skip and v]
+    line = "updated: " + (", ".join(parts) or "nothing new")
+    if stats.get("seconds") is not None:
+        line += f" in {stats['seconds']} s"
+    return line + (" (partial: run again to finish)" if stats.get("partial") else "")
 
 
 def _update(store: Any, quiet: bool) -> None:
@@ -37,13 +109,13 @@ def _update(store: Any, quiet: bool) -> None:
 
     stats = stories.update(store)
     if not quiet and (stats.get("articles") or stats.get("events")):
-        click.echo(f"updated: {json.dumps(stats, default=_json_default)}", err=True)
+        click.echo(describe_update(stats), err=True)
 
 
 @main.command("stories")
 @click.argument("action", required=False, default="list", type=click.Choice(["list", "show"]))
 @click.argument("story_id", required=False)
-@click.option("--db", default=None, help="database path (default $PANTAU_DB or ./pantau.duckdb)")
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
 @click.option("--limit", type=int, default=30, show_default=True, help="rows of the table listing")
 @click.option("--min-articles", type=int, default=1, show_default=True)
@@ -98,16 +170,18 @@ def stories_cmd(action: str, story_id: str | None, db: str | None, fmt: str, lim
                                            "events": events.get(sid, [])}, ensure_ascii=False))
             return
         rows = stories.list_stories(con, limit=limit, min_articles=min_articles)
-        click.echo(f"{'story':<20} {'dates':<23} {'art':>3} {'out':>3} {'ev':>3}  title")
-        for r in rows:
-            span = f"{r['first_date'] or '?'}..{r['last_date'] or '?'}"
-            click.echo(f"{r['id']:<20} {span:<23} {r['n_articles']:>3} {r['n_outlets']:>3} "
-                       f"{r['n_events']:>3}  {(r['title'] or '')[:70]}")
+        print_table(
+            [("story", "nowrap"), ("dates", "nowrap"), ("articles", "right"), ("outlets", "right"),
+             ("events", "right"), ("title", "left")],
+            ([r["id"], _span(r["first_date"], r["last_date"]), r["n_articles"], r["n_outlets"],
+              r["n_events"], r["title"] or "(untitled)"] for r in rows),
+        )
 
 
 @main.command("index")
-@click.option("--db", default=None, help="database path (default $PANTAU_DB or ./pantau.duckdb)")
-@click.option("--dyad", "dyads", multiple=True, help="e.g. RUS-UKR (repeatable; order does not matter)")
+@db_option
+@click.option("--dyad", "dyads", multiple=True, callback=check_dyad,
+              help="e.g. RUS-UKR (repeatable; order does not matter), or one code, e.g. RUS")
 @click.option("--from", "date_from", default=None, help="first day YYYY-MM-DD")
 @click.option("--to", "date_to", default=None, help="last day YYYY-MM-DD")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "parquet"]), default="table",
@@ -138,14 +212,19 @@ def index_cmd(db: str | None, dyads: tuple[str, ...], date_from: str | None, dat
             if not dyads:
                 return
         if not dyads:
-            click.echo(f"{'dyad':<12} {'events':>6} {'first':<10} {'last':<10} {'conflict':>9} {'coop':>8}")
-            for d in stories.list_dyads(con, limit=100):
-                click.echo(f"{d['dyad']:<12} {d['n_events']:>6} {d['first_day']!s:<10} {d['last_day']!s:<10} "
-                           f"{d['conflict']:>9.1f} {d['cooperation']:>8.1f}")
+            print_table(
+                [("dyad", "nowrap"), ("events", "right"), ("first", "nowrap"), ("last", "nowrap"),
+                 ("conflict", "right"), ("cooperation", "right")],
+                ([d["dyad"], d["n_events"], d["first_day"], d["last_day"], f"{d['conflict']:.1f}",
+                  f"{d['cooperation']:.1f}"] for d in stories.list_dyads(con, limit=100)),
+            )
             return
         rows: list[dict[str, Any]] = []
         for dy in dyads:
-            rows.extend(stories.index_series(con, dy, lo, hi, fill=fill))
+            got = stories.index_series(con, dy, lo, hi, fill=fill)
+            if not got:
+                click.echo(f"no index rows for {dy} (`pantau index` lists the dyads with events)", err=True)
+            rows.extend(got)
         cols = ["dyad", "day", "score", "conflict", "cooperation", "cbrn", "n_events"]
         if fmt == "parquet":
             if not output:
@@ -164,19 +243,21 @@ def index_cmd(db: str | None, dyads: tuple[str, ...], date_from: str | None, dat
                 for r in rows:
                     w.writerow([r[c].isoformat() if c == "day" else r[c] for c in cols])
             else:
-                fh.write(f"{'dyad':<10} {'day':<10} {'score':>8} {'conflict':>8} {'coop':>8} {'cbrn':>6} "
-                         f"{'n':>3}\n")
-                for r in rows:
-                    fh.write(f"{r['dyad']:<10} {r['day']!s:<10} {r['score']:>8.2f} {r['conflict']:>8.2f} "
-                             f"{r['cooperation']:>8.2f} {r['cbrn']:>6.2f} {r['n_events']:>3}\n")
+                print_table(
+                    [("dyad", "nowrap"), ("day", "nowrap"), ("score", "right"), ("conflict", "right"),
+                     ("cooperation", "right"), ("cbrn", "right"), ("events", "right")],
+                    ([r["dyad"], r["day"], f"{r['score']:.2f}", f"{r['conflict']:.2f}",
+                      f"{r['cooperation']:.2f}", f"{r['cbrn']:.2f}", r["n_events"]] for r in rows),
+                    file=fh,
+                )
         finally:
             if output:
                 fh.close()
 
 
 @main.command("alerts")
-@click.option("--db", default=None, help="database path (default $PANTAU_DB or ./pantau.duckdb)")
-@click.option("--dyad", default=None, help="e.g. RUS-UKR")
+@db_option
+@click.option("--dyad", default=None, callback=check_dyad, help="e.g. RUS-UKR")
 @click.option("--from", "date_from", default=None)
 @click.option("--to", "date_to", default=None)
 @click.option("--channel", type=click.Choice(["conflict", "cbrn", "cooperation"]), default=None)
@@ -197,9 +278,9 @@ def alerts_cmd(db: str | None, dyad: str | None, date_from: str | None, date_to:
             for r in rows:
                 click.echo(json.dumps(r, default=_json_default))
             return
-        head = ("day", "dyad", "channel", "kind", "value", "base", "z")
-        click.echo("{:<10} {:<10} {:<11} {:<20} {:>7} {:>6} {:>5}  events".format(*head))
-        for r in rows:
-            ids = ", ".join(r["event_ids"][:5])
-            click.echo(f"{r['day']!s:<10} {r['dyad']:<10} {r['channel']:<11} {r['kind']:<20} "
-                       f"{r['value']:>7.1f} {r['baseline']:>6.1f} {r['z']:>5.1f}  {ids}")
+        print_table(
+            [("day", "nowrap"), ("dyad", "nowrap"), ("channel", "nowrap"), ("kind", "nowrap"),
+             ("value", "right"), ("baseline", "right"), ("z", "right"), ("events", "left")],
+            ([r["day"], r["dyad"], r["channel"], r["kind"].replace("_", " "), f"{r['value']:.1f}",
+              f"{r['baseline']:.1f}", f"{r['z']:.1f}", _ids(r["event_ids"])] for r in rows),
+        )

@@ -8,7 +8,8 @@ stage then runs per article so one failure never sinks its batch.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 BATCH = 32
+CHUNK = 64  # records cleaned (and, in a worker pool, sent to a worker) together
 
 
 def needs_nlp(article: Article) -> bool:
@@ -102,3 +104,54 @@ def process_all(
                     assert raw is not None
                     result = _failure(raw.source, raw.line, exc)
             yield result
+
+
+def guard(raw: RawRecord, step: Callable[[], Result]) -> Result | IngestError:
+    """Run one step for one record; any failure becomes an IngestError naming FILE:LINE."""
+    try:
+        return step()
+    except Exception as exc:  # noqa: BLE001 - one record's failure stays its own
+        return _failure(raw.source, raw.line, exc)
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The pipeline in two steps per chunk of records, so ingest can skip NLP for articles it
+    already stores between them (``clean_many``, then ``analyse_many`` on what is left).
+
+    Small and picklable: a worker process gets this, not the pipeline. The chunk is the unit of
+    ``nlp.pipe`` batching, so one process or many see the same batches and give the same output.
+    """
+
+    published: str | None = None
+    with_events: bool = True
+
+    def clean_many(self, items: list[RawRecord | IngestError]) -> list[Result | IngestError]:
+        """Cleaned article (or the error) for every item, in order."""
+        return [
+            item if isinstance(item, IngestError)
+            else guard(item, lambda r=item: process(r, self.published, with_events=False))
+            for item in items
+        ]
+
+    def analyse_many(self, pairs: list[tuple[RawRecord, Result]]) -> list[Result | IngestError]:
+        """NLP for a chunk in one ``nlp.pipe`` call, then the event stage record by record."""
+        if not self.with_events:
+            return [result for _, result in pairs]
+        docs = parse_many([result for _, result in pairs])
+        return [
+            guard(raw, lambda r=result, d=doc: analyse(r, d))
+            for (raw, result), doc in zip(pairs, docs, strict=True)
+        ]
+
+
+def warm_up(with_events: bool = True) -> None:
+    """Load the NLP model and every lazily read table now, by running one self-written article
+    through the pipeline: worker processes forked afterwards share them (copy-on-write) instead
+    of each reading them again."""
+    raw = RawRecord(
+        source="<warm-up>", id="warm-up", published="2024-01-08",
+        text="Menteri Luar Negeri Indonesia bertemu Duta Besar Jepang di Jakarta pada Senin (8/1/2024). "
+        "Kedua negara sepakat memperkuat kerja sama ekonomi, kata juru bicara kementerian.",
+    )
+    Stages("2024-01-08", with_events).analyse_many([(raw, process(raw, with_events=False))])

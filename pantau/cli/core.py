@@ -53,82 +53,18 @@ def _warn(message: str) -> None:
     click.echo(f"pantau: warning: {message}", err=True)
 
 
-def _guard(raw: RawRecord, step: Callable[[], Result]) -> Result | IngestError:
-    """Run one step for one record; any failure becomes an IngestError naming FILE:LINE.
-
-    Set ``PANTAU_DEBUG=1`` to get the traceback of an unexpected error instead.
-    """
-    try:
-        return step()
-    except ValueError as exc:
-        return IngestError(raw.source, raw.line, str(exc) or "unusable record")
-    except Exception as exc:  # a bug in a stage must not sink the rest of the batch
-        if os.environ.get("PANTAU_DEBUG"):
-            raise
-        return IngestError(raw.source, raw.line, f"internal error: {type(exc).__name__}: {exc}")
-
-
-class _Pipeline:
-    """``pantau.pipeline`` split in two steps, so ingest can skip NLP for articles already stored."""
-
-    def __init__(self, published: str | None, no_events: bool) -> None:
-        from pantau import pipeline
-
-        self._pipeline = pipeline
-        self.published = published
-        self.with_events = not no_events
-
-    def clean(self, raw: RawRecord) -> Result | IngestError:
-        return _guard(raw, lambda: self._pipeline.process(raw, self.published, with_events=False))
-
-    def analyse_many(
-        self, pairs: list[tuple[RawRecord, Result]]
-    ) -> Iterator[tuple[RawRecord, Result | IngestError]]:
-        """NLP for a batch in one ``nlp.pipe`` call, then the event stage record by record."""
-        if not self.with_events:
-            yield from pairs
-            return
-        docs = self._pipeline.parse_many([result for _, result in pairs])
-        for (raw, result), doc in zip(pairs, docs, strict=True):
-            yield raw, _guard(raw, lambda r=result, d=doc: self._pipeline.analyse(r, d))
-
-
 def _results(
-    inputs: tuple[str, ...], pipe: _Pipeline, skip: Callable[[list[Result]], list[bool]] | None = None,
-    chunk: int = 64,
+    inputs: tuple[str, ...], stages: Any, workers: int,
+    skip: Callable[[list[Result]], list[bool]] | None = None,
 ) -> Iterator[tuple[RawRecord | IngestError, Result | IngestError | None]]:
-    """(where it came from, what it became) for every input record, in order.
+    """(where it came from, what it became) for every input record, in order, on ``workers`` processes.
 
-    Records are cleaned ``chunk`` at a time and parsed as one batch. With ``skip``,
-    ``skip(results)`` says which need no further work (ingest: already stored,
-    unchanged); those are yielded with None and the NLP stage is not run for them.
+    With ``skip``, ``skip(results)`` says which cleaned articles need no further work (ingest:
+    already stored, unchanged); those are yielded with None and the NLP stage is not run for them.
     """
-    buf: list[tuple[RawRecord | IngestError, Result | IngestError]] = []
+    from pantau.scale.workers import results
 
-    def drain() -> Iterator[tuple[RawRecord | IngestError, Result | IngestError | None]]:
-        cleaned = [r for _, r in buf if isinstance(r, Result)]
-        flags = [False] * len(cleaned)
-        if skip and cleaned:
-            try:
-                flags = skip(cleaned)
-            except Exception:  # noqa: BLE001 - cannot tell what is stored: analyse all, storing reports failures
-                if os.environ.get("PANTAU_DEBUG"):
-                    raise
-        skipped = iter(flags)
-        todo = [isinstance(r, Result) and not next(skipped) for _, r in buf]
-        analysed = pipe.analyse_many([pair for pair, do in zip(buf, todo, strict=True) if do])  # type: ignore[misc]
-        for (item, result), do in zip(buf, todo, strict=True):
-            if isinstance(result, IngestError):
-                yield item, result
-            else:
-                yield item, (next(analysed)[1] if do else None)
-        buf.clear()
-
-    for item in _read(inputs):
-        buf.append((item, item if isinstance(item, IngestError) else pipe.clean(item)))
-        if len(buf) >= chunk:
-            yield from drain()
-    yield from drain()
+    yield from results(_read(inputs), stages, workers=workers, skip=skip)
 
 
 def _error(err: IngestError) -> None:
@@ -150,6 +86,16 @@ published_option = click.option(
 no_events_option = click.option(
     "--no-events", is_flag=True, help="Only read, clean and add metadata; skip NLP and event extraction."
 )
+workers_option = click.option(
+    "--workers", "-j", type=click.IntRange(1, 1024), default=None, metavar="N",
+    help="Worker processes (default: every core). The model loads once; workers fork after it.",
+)
+
+
+def _workers(n: int | None) -> int:
+    from pantau.scale.workers import available_cores
+
+    return n or available_cores()
 
 
 def _open_store(db: str | None, *, read_only: bool) -> Any:
@@ -171,29 +117,39 @@ def _open_store(db: str | None, *, read_only: bool) -> Any:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @published_option
 @no_events_option
-def extract(inputs: tuple[str, ...], published: str | None, no_events: bool) -> None:
-    """Print one JSON result per article (the output contract) to stdout.
+@workers_option
+def extract(inputs: tuple[str, ...], published: str | None, no_events: bool, workers: int | None) -> None:
+    """Print one JSON result per article (the output contract) to stdout, in input order.
 
     INPUT is a file (.txt, .jsonl[.gz], .html, .warc ...), a directory, or "-" for stdin.
     """
+    from pantau.pipeline import Stages
+    from pantau.scale.progress import progress
+
     failed = 0
     out = click.get_text_stream("stdout")
-    for _, result in _results(inputs, _Pipeline(published, no_events)):
-        assert result is not None  # nothing is skipped without a skip rule
-        if isinstance(result, IngestError):
-            failed += 1
-            _error(result)
-            continue
-        try:
-            line = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
-            line.encode("utf-8")  # an unencodable character fails this record, not the output stream
-        except (TypeError, ValueError) as exc:
-            failed += 1
-            _error(IngestError(result.article.source or result.article.id, None, f"cannot write: {exc}"))
-            continue
-        out.write(line)
-        out.flush()
+    with progress("extract", inputs) as advance:
+        for _, result in _results(inputs, Stages(published, not no_events), _workers(workers)):
+            advance(1)
+            failed += _write_result(out, result)
     sys.exit(1 if failed else 0)
+
+
+def _write_result(out: Any, result: Result | IngestError | None) -> int:
+    """One JSON line for a result (0), or its error on stderr (1)."""
+    assert result is not None  # nothing is skipped without a skip rule
+    if isinstance(result, IngestError):
+        _error(result)
+        return 1
+    try:
+        line = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+        line.encode("utf-8")  # an unencodable character fails this record, not the output stream
+    except (TypeError, ValueError) as exc:
+        _error(IngestError(result.article.source or result.article.id, None, f"cannot write: {exc}"))
+        return 1
+    out.write(line)
+    out.flush()
+    return 0
 
 
 # -- ingest ----------------------------------------------------------------------------
@@ -208,15 +164,28 @@ _STATUSES = ("inserted", "replaced", "unchanged", "failed")
 @click.option("--force", is_flag=True, help="Rewrite articles even when their content is unchanged.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=BATCH_SIZE, show_default=True,
               help="Articles per transaction.")
+@workers_option
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run the pipeline on a Dask cluster: a scheduler address (tcp://host:8786) or local:N "
+                   "for N local worker processes. INPUTs are files, directories or globs.")
+@click.option("--shard-size", type=click.IntRange(1, 10_000_000), default=None, metavar="N",
+              help="With --dask: JSON-lines records per task (default 256); other files are one task each.")
 def ingest(
     inputs: tuple[str, ...], db: str | None, published: str | None, no_events: bool, force: bool,
-    batch_size: int,
+    batch_size: int, workers: int | None, dask_address: str | None, shard_size: int | None,
 ) -> None:
     """Extract articles and store them (idempotent: unchanged articles are skipped).
 
     Prints a summary per INPUT (inserted/replaced/unchanged/failed); each failed record
     is reported on stderr as FILE:LINE: message. Exit status 1 if any record failed.
     """
+    from pantau.pipeline import Stages
+    from pantau.scale.progress import progress
+
+    if dask_address and "-" in inputs:
+        raise click.UsageError("--dask reads files, not stdin")
+    if shard_size and not dask_address:
+        raise click.UsageError("--shard-size needs --dask")
     store = _open_store(db, read_only=False)
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     batch: list[tuple[RawRecord, Result]] = []
@@ -244,33 +213,46 @@ def ingest(
                 return arg
         return source
 
+    def _take(item: RawRecord | IngestError, result: Result | IngestError | None) -> None:
+        if isinstance(result, IngestError):
+            tally[group(result.source)]["failed"] += 1
+            _error(result)
+            return
+        assert isinstance(item, RawRecord)
+        if result is None:  # already stored with the same content: NLP not run
+            tally[group(item.source)]["unchanged"] += 1
+            return
+        batch.append((item, result))
+        if len(batch) >= batch_size or time.monotonic() - last_flush > BATCH_SECONDS:
+            flush()
+
     interrupted = False
+    stages = Stages(published, not no_events)
+    n_workers = _workers(workers)
+    where = f"{n_workers} worker{'s' if n_workers > 1 else ''}"
     try:
-        pipe = _Pipeline(published, no_events)
 
         def skip(results: list[Result]) -> list[bool]:
             if force:
                 return [False] * len(results)
-            return store.unchanged(results, analysed=pipe.with_events)
+            return store.unchanged(results, analysed=stages.with_events)
 
-        for item, result in _results(inputs, pipe, skip):
-            if isinstance(result, IngestError):
-                tally[group(result.source)]["failed"] += 1
-                _error(result)
-                continue
-            if result is None:  # already stored with the same content: NLP not run
-                assert isinstance(item, RawRecord)
-                tally[group(item.source)]["unchanged"] += 1
-                continue
-            assert isinstance(item, RawRecord)
-            batch.append((item, result))
-            if len(batch) >= batch_size or time.monotonic() - last_flush > BATCH_SECONDS:
-                flush()
+        if dask_address:
+            from pantau.scale.cluster import cluster_results
+
+            stream = cluster_results(dask_address, inputs, stages, shard_size=shard_size, warn=_warn)
+            where = f"Dask {dask_address}"
+        else:
+            stream = _results(inputs, stages, n_workers, skip)
+        with progress("ingest", inputs) as advance:
+            for item, result in stream:
+                advance(1)
+                _take(item, result)
     except KeyboardInterrupt:
         interrupted = True
     flush()
     elapsed = time.monotonic() - started
-    _print_ingest_summary(tally, elapsed, store)
+    _print_ingest_summary(tally, elapsed, store, where)
     store.close()
     if interrupted:
         click.echo("pantau: interrupted; everything listed above was stored", err=True)
@@ -302,7 +284,8 @@ def _store_batch(store: Any, results: list[Result], *, force: bool) -> list[Any]
     return outcomes
 
 
-def _print_ingest_summary(tally: dict[str, Counter[str]], elapsed: float, store: Any) -> None:
+def _print_ingest_summary(tally: dict[str, Counter[str]], elapsed: float, store: Any, where: str) -> None:
+    """A row per INPUT (when there are several, a total), then one line for the whole run."""
     name_w = max([len("input")] + [len(s) for s in tally] + [len("total")])
     header = f"{'input':<{name_w}}  {'records':>7}" + "".join(f"  {s:>9}" for s in _STATUSES)
     click.echo(header)
@@ -317,14 +300,35 @@ def _print_ingest_summary(tally: dict[str, Counter[str]], elapsed: float, store:
         click.echo(row(source, counts))
     if len(tally) != 1:
         click.echo(row("total", total))
+    click.echo(ingest_line(total, elapsed, where, store.path, store.counts()))
+
+
+def ingest_line(total: Counter[str], elapsed: float, where: str, path: str, counts: dict[str, int]) -> str:
+    """The run in one readable line: what happened to the records, how fast, and what the store holds."""
     n = sum(total.values())
     per_s = n / elapsed if elapsed > 0 else 0.0
-    rate = f", {per_s:.{0 if per_s >= 10 else 1}f} records/s" if per_s else ""
-    c = store.counts()
-    click.echo(
-        f"{n} records in {elapsed:.1f} s{rate}. Store {store.path}: {c['articles']} articles,"
-        f" {c['entities']} entities, {c['events']} events, {c['quotes']} quotes."
+    rate = f"{per_s:.{0 if per_s >= 10 else 1}f} records/s, " if per_s else ""
+    what = ", ".join(f"{total[s]} {s}" for s in _STATUSES if total[s]) or "nothing to do"
+    return (
+        f"{n} records in {elapsed:.1f} s ({rate}{where}): {what}. Store {path}:"
+        f" {counts['articles']} articles, {counts['entities']} entities, {counts['events']} events,"
+        f" {counts['quotes']} quotes."
     )
+
+
+# -- export ----------------------------------------------------------------------------
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["parquet"]), default="parquet", show_default=True)
+@click.option("--output", "-o", type=click.Path(file_okay=False), required=True, metavar="DIR",
+              help="Directory for one file per table (articles, attributions, entities, events, quotes).")
+def export(db: str | None, fmt: str, output: str) -> None:
+    """Export every table of the store for downstream tools (DuckDB, Dask, Spark, pandas)."""
+    from pantau.scale.parquet import export_store
+
+    with _open_store(db, read_only=True) as store:
+        counts = export_store(store, output)
+    click.echo(f"exported to {output}: " + ", ".join(f"{n} {table}" for table, n in counts.items()), err=True)
 
 
 # -- events ----------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""A progress bar (count, rate, ETA) for long commands, on stderr when it is a terminal.
+
+Why rich: a maintained library that draws above-the-bar messages correctly (errors about single
+records keep going to stderr while the bar runs). When stderr is not a terminal (pipes, logs,
+tests) nothing is drawn. The total for the ETA is counted in a background thread (JSON lines are
+counted by their newlines, a directory by its files); inputs it cannot count cheaply (stdin, WARC)
+leave the bar without a total: count and rate only.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+Advance = Callable[[int], None]
+_LINES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_ONE = (".txt", ".html", ".htm")
+
+
+def _count_file(path: Path) -> int | None:
+    name = path.name.lower()
+    if name.endswith(_LINES):
+        opener: Any = gzip.open if name.endswith(".gz") else open
+        n = 0
+        with opener(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                n += block.count(b"\n")
+        return n
+    if name.endswith(_ONE):
+        return 1
+    return None
+
+
+def count_records(inputs: tuple[str, ...] | list[str]) -> int | None:
+    """About how many records ``inputs`` hold, or None where that is not cheap to know."""
+    total = 0
+    for arg in inputs:
+        if arg == "-":
+            return None
+        path = Path(arg)
+        try:
+            files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+            for f in files:
+                if any(part.startswith(".") for part in f.parts[len(path.parts):]):
+                    continue
+                n = _count_file(f)
+                if n is None:
+                    return None
+                total += n
+        except OSError:
+            return None
+    return total
+
+
+def enabled() -> bool:
+    """Draw only on a terminal."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextmanager
+def progress(what: str, inputs: tuple[str, ...] | list[str], unit: str = "articles") -> Iterator[Advance]:
+    """``with progress("ingest", inputs) as advance: ... advance(1)``; a no-op off a terminal."""
+    if not enabled():
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:.1f} {unit}/s" if speed else f"- {unit}/s", style="progress.data.speed")
+
+    bar = Progress(
+        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
+        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True, speed_estimate_period=60,
+    )
+    task = bar.add_task(what, total=None)
+
+    def count() -> None:
+        n = count_records(inputs)
+        if n:
+            bar.update(task, total=n)
+
+    threading.Thread(target=count, name="pantau-count", daemon=True).start()
+    with bar:
+        yield lambda n=1: bar.advance(task, n)

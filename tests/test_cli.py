@@ -149,3 +149,57 @@ def test_show_and_summary_with_events(tmp_path):
 def test_missing_db_is_a_clear_error(tmp_path):
     res = run("summary", "--db", str(tmp_path / "none.duckdb"))
     assert res.exit_code == 1 and "run `pantau ingest` first" in res.stderr
+
+
+# --- stories / index / alerts / actors / explain: validation, tables, shared wording (issue #23) ---
+
+
+def test_dyad_and_sector_choices_are_validated(tmp_path):
+    db = tmp_path / "s.duckdb"
+    hand_built_db(db)
+    bad = run("index", "--db", str(db), "--dyad", "RUS_UKR")
+    assert bad.exit_code == 2
+    assert "'RUS_UKR' is not a dyad" in bad.output and "RUS-UKR" in bad.output
+    assert run("alerts", "--db", str(db), "--dyad", "rus ukr").exit_code == 2
+    ok = run("index", "--db", str(db), "--dyad", "ukr-rus")  # any case, either order
+    assert ok.exit_code == 0, ok.output
+    assert "UKR-RUS" in ok.output or "RUS-UKR" in ok.output
+    fmt = run("stories", "--db", str(db), "--format", "xml")
+    assert fmt.exit_code == 2 and "'table'" in fmt.output and "'jsonl'" in fmt.output
+    sector = run("actors", "add", "Someone", "--code", "PHL", "--sector", "GUV")
+    assert sector.exit_code == 2
+    assert "'GUV' is not one of" in sector.output and "'GOV'" in sector.output
+
+
+def test_story_table_wraps_long_titles_instead_of_cutting(tmp_path):
+    db = tmp_path / "s.duckdb"
+    hand_built_db(db)
+    long_title = " ".join(f"kata{i}" for i in range(60))
+    with Store(db) as s:
+        s.con.execute("UPDATE articles SET title = ?", [long_title])
+    out = run("stories", "--db", str(db))
+    assert out.exit_code == 0, out.output
+    words = out.output.split()
+    assert all(f"kata{i}" in words for i in range(60)), out.output  # every word, none cut or joined
+    assert "…" not in out.output
+    assert max(len(line) for line in out.output.splitlines()) <= 160
+
+
+def test_update_line_is_human(tmp_path):
+    from pantau.cli.stories import describe_update
+
+    line = describe_update({"articles": 5, "stories_new": 4, "events": 46, "alerts": 0, "seconds": 1.5})
+    assert line == "updated: 5 articles clustered, 4 new stories, 46 events in 1.5 s"
+    assert "{" not in describe_update({"articles": 0, "seconds": 0.1})
+
+
+def test_db_option_has_one_wording():
+    from pantau.cli.stories import DB_HELP
+
+    helps = {}
+    for cmd in (["stories"], ["index"], ["alerts"], ["actors"], ["explain"], ["ingest"]):
+        out = CliRunner().invoke(main, [*cmd, "--help"], terminal_width=200).output
+        line = " ".join(out.split())
+        assert "--db" in line, cmd
+        helps[cmd[0]] = DB_HELP in line
+    assert all(helps.values()), helps

@@ -15,16 +15,15 @@ from collections import Counter
 import click
 
 from pantau.cli import main
+from pantau.cli.stories import DB_HELP, UpperChoice, print_table
+
+# PLOVER sectors (EVENTS.md section 3).
+SECTORS = ("GOV", "MIL", "SPY", "LEG", "JUD", "COP", "REB", "OPP", "PTY", "JRN", "BUS", "NGO", "CVL", "UNK")
 
 
 @main.group(invoke_without_command=True)
 @click.option("--unknown", is_flag=True, help="List people named in stored articles who are not in the KB.")
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Database file (default: $PANTAU_DB, else ./pantau.duckdb).",
-)
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)
 @click.option("--top", type=int, default=50, show_default=True, help="How many unknown names to list.")
 @click.option(
     "--recompute",
@@ -92,10 +91,12 @@ def _list_unknown(db: str | None, top: int, recompute: bool) -> None:
     if not counts:
         click.echo("no unknown actors")
         return
-    for (name, code, sector), n in counts.most_common(top):
-        click.echo(
-            f"{n:5d}  {name:35s} {code or '-':5s} {sector or '-':4s}  e.g. {examples[(name, code, sector)]!r}"
-        )
+    print_table(
+        [("mentions", "right"), ("name", "left"), ("code", "nowrap"), ("sector", "nowrap"),
+         ("example", "left")],
+        ([n, name, code or "-", sector or "-", examples[(name, code, sector)]]
+         for (name, code, sector), n in counts.most_common(top)),
+    )
 
 
 @actors.command("lookup")
@@ -119,7 +120,10 @@ def lookup_cmd(text: str, date_: str | None, country: str | None) -> None:
 @click.argument("name")
 @click.option("--code", required=True, help="ISO alpha-3 or NATO/UN/EU/... (EVENTS.md section 3).")
 @click.option(
-    "--sector", required=True, help="PLOVER sector: GOV MIL SPY LEG JUD COP REB OPP PTY JRN BUS NGO CVL."
+    "--sector",
+    required=True,
+    type=UpperChoice(SECTORS),
+    help="PLOVER sector (EVENTS.md section 3).",
 )
 @click.option("--alias", "aliases", multiple=True, help="Another spelling (repeatable), e.g. the surname.")
 @click.option("--office", default=None, help='Office held, in Indonesian ("Menteri Luar Negeri Filipina").')
@@ -143,26 +147,9 @@ def add_cmd(
     from pantau.actors import reset_resolver
     from pantau.actors.kb import append_local
 
-    sectors = {
-        "GOV",
-        "MIL",
-        "SPY",
-        "LEG",
-        "JUD",
-        "COP",
-        "REB",
-        "OPP",
-        "PTY",
-        "JRN",
-        "BUS",
-        "NGO",
-        "CVL",
-        "UNK",
-    }
-    if sector.upper() not in sectors:
-        raise click.BadParameter(f"unknown sector {sector!r}; one of {', '.join(sorted(sectors))}")
     if not (code.isalpha() and 2 <= len(code) <= 5):
         raise click.BadParameter(f"code {code!r} is not an ISO alpha-3 or bloc code")
+    sector = sector.upper()
     path = append_local(name, code, sector, list(aliases), office, kind=kind, wikidata=wikidata)
     reset_resolver()
     click.echo(f"added {name} ({code.upper()} {sector.upper()}) to {path}")

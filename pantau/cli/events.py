@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from pantau.cli import main
+from pantau.cli.stories import DB_HELP
 
 BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 
@@ -63,7 +64,7 @@ def render(article: dict[str, Any], events: list[dict[str, Any]], color: bool) -
 
 @main.command()
 @click.argument("article_id")
-@click.option("--db", "db_path", default=None, help="DuckDB store (default: $PANTAU_DB or pantau.duckdb).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help=DB_HELP)
 @click.option(
     "--input",
     "input_path",

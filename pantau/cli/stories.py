@@ -17,6 +17,18 @@ from pantau.cli import main
 # One wording for the shared options of every command (the same as `pantau ingest --db`).
 DB_HELP = "Database file (default: $PANTAU_DB, else ./pantau.duckdb)."
 db_option = click.option("--db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)
+
+
+class UpperChoice(click.Choice):
+    """A choice of upper-case codes given in any case (``--sector gov``, ``--type assault``); a wrong
+    value is a usage error that lists the valid ones as they are written."""
+
+    name = "upper choice"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(str(value).strip().upper(), param, ctx)
+
+
 _DYAD_RE = re.compile(r"^[A-Z][A-Z0-9]{1,5}(?:-[A-Z][A-Z0-9]{1,5})?$")
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from pantau.store import derived
+
 CODES = [
     "RUS",
     "UKR",
@@ -159,7 +161,9 @@ def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
     )
     con.execute(
         f"""
-        INSERT INTO events
+        INSERT INTO events (id, article_id, type, mode, context, actor, recipient, actor_codes,
+                            recipient_codes, date, date_precision, location, factuality, evidence, quote,
+                            confidence, pattern)
         WITH r AS (
             SELECT i, i // 10 AS art,
                    1 + CAST(floor(pow(random(), 2.2) * {n_codes}) AS INTEGER) AS ai,
@@ -239,6 +243,9 @@ def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
         """
     )
     timings["index"] = time.perf_counter() - t
+    t = time.perf_counter()
+    derived.ensure(con)  # typed location columns and count tables, as the store keeps them on write
+    timings["derived"] = time.perf_counter() - t
     con.execute("CHECKPOINT")
     con.close()
     return timings

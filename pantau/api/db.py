@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from pantau.store import derived
+
 SCHEMA_SQL = "schema.sql"
 
 
@@ -32,6 +34,7 @@ def ensure_schema(path: str | Path) -> None:
     con = duckdb.connect(str(path))
     try:
         con.execute(_schema())
+        derived.ensure(con)
     finally:
         con.close()
 
@@ -47,6 +50,7 @@ class Database:
         self.con = duckdb.connect(self.path, read_only=not writable)
         if writable:
             self.con.execute(_schema())
+            derived.ensure(self.con)  # a store written by other means gets its derived data now
         self.write_lock = threading.Lock()
         self._tables: dict[str, set[str]] = {}
         self._tables_at = 0.0
@@ -82,6 +86,13 @@ class Database:
         """The store changed (a write finished): table list and cached replies are out of date."""
         self._tables_at = 0.0
         self.generation += 1
+
+    def derived_fresh(self, cur: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the store's derived data (:mod:`pantau.store.derived`) matches its events, in ``cur``'s
+        snapshot: then the count tables and typed columns answer; else the plain queries do."""
+        if not (self.has("agg_state", "events_max_rowid") and self.has("events", *derived.LOC_TYPES)):
+            return False
+        return derived.state_matches(cur)
 
     def has(self, table: str, *columns: str) -> bool:
         cols = self.tables().get(table)

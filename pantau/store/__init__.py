@@ -30,6 +30,7 @@ from typing import Any, Literal
 import duckdb
 
 from pantau.records import Result
+from pantau.store import derived
 from pantau.store.filters import event_filters
 from pantau.store.rows import JSON_COLUMNS, TABLES, arrow_table, content_hash, iso_day, result_rows
 
@@ -89,9 +90,11 @@ class Store:
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise FileNotFoundError(f"no Pantau database at {self.path} (run `pantau ingest` first)")
         self.read_only = read_only
+        self._keep: derived.Maintainer | None = None  # the derived data's upkeep during a write
         self.con = duckdb.connect(self.path, read_only=read_only)
         if not read_only:
             self.con.execute(_schema_sql())
+            derived.ensure(self.con)  # typed location columns and count tables (pantau/store/derived.py)
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -215,7 +218,9 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
+            keep = self._keep = derived.Maintainer(con)
             if replace_ids:
+                keep.before_delete("article_id IN (SELECT unnest(?::VARCHAR[]))", [replace_ids])
                 for table in _CHILD_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
                                 [replace_ids])
@@ -224,18 +229,26 @@ class Store:
                 rows = [row for item in batch for row in item[table]]
                 if rows:
                     self._insert_table(table, rows)
+            keep.finish()
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
             raise
+        keep.committed()
 
     def _insert_table(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Insert one table's rows of the batch (events with their derived data, see :meth:`_write`)."""
         data = arrow_table(table, rows)
         cols = ", ".join(f'"{c}"' for c in data.column_names)
         view = f"_pantau_batch_{table}"
         self.con.register(view, data)
         try:
-            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+            if table == "events":
+                assert self._keep is not None, "events are inserted inside _write"
+                self.con.execute(self._keep.insert_events_sql(cols, view))
+                self._keep.after_insert(view)
+            else:
+                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
         finally:
             self.con.unregister(view)
 
@@ -244,13 +257,17 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
+            keep = derived.Maintainer(con)
+            keep.before_delete("article_id = ?", [article_id])
             for table in _CHILD_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
             found = con.execute("DELETE FROM articles WHERE id = ? RETURNING id", [article_id]).fetchall()
+            keep.finish()
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
             raise
+        keep.committed()
         return bool(found)
 
     # -- reading -------------------------------------------------------------------

@@ -25,7 +25,7 @@ from pantau.api.deps import (
 )
 from pantau.api.models import Actor, ActorNetwork
 from pantau.records import QUAD_OF
-from pantau.store.filters import QUAD_CASE, event_filters
+from pantau.store.aggregates import actor_network
 
 router = APIRouter(prefix="/api/actors", tags=["actors"])
 
@@ -42,27 +42,18 @@ def list_actors(
     """Actor codes with event counts, and a network: weighted actor→recipient edges by quad."""
     if empty_range(date_from, date_to):
         return respond({"actors": [], "nodes": [], "edges": []})
-    w = event_filters(date_from=date_from, date_to=date_to, quad=quad)
     with db.cursor() as cur:
-        cur.execute(
-            "WITH f AS (SELECT actor_codes, recipient_codes FROM events " + w.sql() + "), "
-            "c AS (SELECT unnest(actor_codes) AS code, 1 AS a, 0 AS r FROM f "
-            "UNION ALL SELECT unnest(recipient_codes), 0, 1 FROM f) "
-            "SELECT code, sum(a)::BIGINT AS as_actor, sum(r)::BIGINT AS as_recipient, "
-            "(sum(a) + sum(r))::BIGINT AS n_events FROM c WHERE code IS NOT NULL "
-            "GROUP BY code ORDER BY n_events DESC, code LIMIT ?",
-            [*w.params, limit],
+        cur.begin()  # one snapshot for the freshness check and the counts
+        actors, edges = actor_network(
+            cur,
+            date_from=date_from,
+            date_to=date_to,
+            quad=quad,
+            limit=limit,
+            min_weight=min_weight,
+            fast=db.derived_fresh(cur),
         )
-        actors = rows_as_dicts(cur)
-        cur.execute(
-            f"WITH f AS (SELECT unnest(actor_codes) AS source, recipient_codes, {QUAD_CASE} AS quad "
-            f"FROM events {w.sql()}), g AS (SELECT source, unnest(recipient_codes) AS target, quad FROM f) "
-            "SELECT source, target, quad, count(*) AS weight FROM g "
-            "WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target "
-            "GROUP BY ALL HAVING count(*) >= ? ORDER BY weight DESC, source, target, quad LIMIT ?",
-            [*w.params, min_weight, limit],
-        )
-        edges = rows_as_dicts(cur)
+        cur.commit()
     counts = {a["code"]: a for a in actors}
     codes = {a["code"] for a in actors} | {e["source"] for e in edges} | {e["target"] for e in edges}
     nodes = [

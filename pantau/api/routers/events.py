@@ -33,6 +33,8 @@ from pantau.api.deps import (
 )
 from pantau.api.models import Event, EventPage, FeatureCollection
 from pantau.records import QUAD_OF
+from pantau.store.aggregates import event_places
+from pantau.store.derived import LOC_TYPES
 from pantau.store.filters import event_filters
 from pantau.web.relevance import event_relevance_page
 
@@ -157,6 +159,8 @@ def get_event(event_id: IdParam, db: DB) -> Response:
         if not rows:
             raise HTTPException(404, detail="no such event")
         ev = rows[0]
+        for k in LOC_TYPES:  # the store's typed copy of ``location``
+            ev.pop(k, None)
         for k in ("actor", "recipient", "location", "evidence"):
             ev[k] = jsonish(ev[k])
         text = ev.pop("article_text") or ""
@@ -246,31 +250,20 @@ def event_map(
     """Event locations as a GeoJSON FeatureCollection: one point per place, with its event count."""
     if empty_range(date_from, date_to):
         return respond({"type": "FeatureCollection", "features": []})
-    w = event_filters(
-        date_from=date_from,
-        date_to=date_to,
-        actor=actor,
-        dyad=parse_dyad(dyad),
-        types=[t.value for t in type] if type else None,
-        quad=quad,
-    )
-    w.add("location IS NOT NULL")
     with db.cursor() as cur:
-        cur.execute(
-            "WITH f AS (SELECT id, type, date, "
-            "coalesce(json_extract_string(location, '$.name'), json_extract_string(location, '$.text')) "
-            "AS name, json_extract_string(location, '$.country') AS country, "
-            "TRY_CAST(json_extract_string(location, '$.lat') AS DOUBLE) AS lat, "
-            "TRY_CAST(json_extract_string(location, '$.lon') AS DOUBLE) AS lon "
-            f"FROM events {w.sql()}) "
-            "SELECT name, country, round(lat, 4) AS lat, round(lon, 4) AS lon, count(*) AS n, "
-            "list(id ORDER BY date DESC NULLS LAST)[1:20] AS event_ids, "
-            "list(DISTINCT type) AS types, max(date) AS last_date FROM f "
-            "WHERE lat IS NOT NULL AND lon IS NOT NULL AND lat BETWEEN -90 AND 90 "
-            "AND lon BETWEEN -180 AND 180 GROUP BY ALL ORDER BY n DESC LIMIT ?",
-            [*w.params, limit],
+        cur.begin()  # one snapshot for the freshness check, the place counts and the events
+        rows = event_places(
+            cur,
+            date_from=date_from,
+            date_to=date_to,
+            actor=actor,
+            dyad=parse_dyad(dyad),
+            types=[t.value for t in type] if type else None,
+            quad=quad,
+            limit=limit,
+            fast=db.derived_fresh(cur),
         )
-        rows = rows_as_dicts(cur)
+        cur.commit()
     features = [
         {
             "type": "Feature",

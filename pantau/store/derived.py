@@ -1,0 +1,234 @@
+"""Derived data kept in step with the events: typed location columns and count tables.
+
+Why: on a store of a million events, ``/api/actors`` unnested every event's code lists twice per request
+and ``/api/map`` parsed a JSON location per row (p95 0.3-2 s). The store now keeps, inside the same
+transaction as every article write (``Store.upsert_many``, ``Store.delete``):
+
+* ``events.loc_name``, ``loc_country``, ``loc_lat``, ``loc_lon``: the location JSON as typed columns;
+* ``agg_actor_codes`` (quad, code: events naming it as actor / as recipient), ``agg_actor_edges`` (quad,
+  source, target: weight) and ``agg_places`` (type, place: events, last date) over all events, updated by
+  deltas (the rows an article removes are subtracted, the rows it adds are added), so a write costs the
+  size of the article, not of the store;
+* ``agg_state``: the events table's row count and largest rowid when the tables were last brought up to
+  date. A writer that bypasses the store (plain SQL inserts in tests, synthetic stores) changes them, so
+  readers then see the derived data as stale and fall back to the plain queries; the next store write
+  (or :func:`ensure`) rebuilds it. Results are the same either way (tests compare both paths).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pantau.store.filters import QUAD_CASE
+
+VERSION = 1
+LOC_EXPRS: dict[str, str] = {
+    "loc_name": "coalesce(json_extract_string(location, '$.name'), json_extract_string(location, '$.text'))",
+    "loc_country": "json_extract_string(location, '$.country')",
+    "loc_lat": "TRY_CAST(json_extract_string(location, '$.lat') AS DOUBLE)",
+    "loc_lon": "TRY_CAST(json_extract_string(location, '$.lon') AS DOUBLE)",
+}
+LOC_TYPES = {"loc_name": "VARCHAR", "loc_country": "VARCHAR", "loc_lat": "DOUBLE", "loc_lon": "DOUBLE"}
+LOCATED = "loc_lat BETWEEN -90 AND 90 AND loc_lon BETWEEN -180 AND 180"
+AGG_TABLES = ("agg_actor_codes", "agg_actor_edges", "agg_places")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS agg_actor_codes (quad INTEGER, code VARCHAR, as_actor BIGINT, as_recipient BIGINT);
+CREATE TABLE IF NOT EXISTS agg_actor_edges (quad INTEGER, source VARCHAR, target VARCHAR, weight BIGINT);
+CREATE TABLE IF NOT EXISTS agg_places (
+    type VARCHAR, name VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE, n BIGINT, last_date DATE
+);
+CREATE TABLE IF NOT EXISTS agg_state (version INTEGER, events_rows BIGINT, events_max_rowid BIGINT);
+"""
+
+# group keys and count columns of each table; keys may be NULL (a place without a country)
+_KEYS = {
+    "agg_actor_codes": ("quad", "code"),
+    "agg_actor_edges": ("quad", "source", "target"),
+    "agg_places": ("type", "name", "country", "lat", "lon"),
+}
+_COUNTS = {
+    "agg_actor_codes": ("as_actor", "as_recipient"),
+    "agg_actor_edges": ("weight",),
+    "agg_places": ("n",),
+}
+
+
+def _delta_sql(table: str, source: str) -> str:
+    """Counts contributed by the events of ``source`` (a SELECT with the events' columns)."""
+    if table == "agg_actor_codes":
+        return (
+            f"WITH f AS (SELECT {QUAD_CASE} AS quad, actor_codes, recipient_codes FROM ({source})), "
+            "c AS (SELECT quad, unnest(actor_codes) AS code, 1 AS a, 0 AS r FROM f "
+            "UNION ALL SELECT quad, unnest(recipient_codes), 0, 1 FROM f) "
+            "SELECT quad, code, sum(a)::BIGINT AS as_actor, sum(r)::BIGINT AS as_recipient FROM c "
+            "WHERE code IS NOT NULL GROUP BY ALL"
+        )
+    if table == "agg_actor_edges":
+        return (
+            f"WITH f AS (SELECT unnest(actor_codes) AS source, recipient_codes, {QUAD_CASE} AS quad "
+            f"FROM ({source})), g AS (SELECT quad, source, unnest(recipient_codes) AS target FROM f) "
+            "SELECT quad, source, target, count(*)::BIGINT AS weight FROM g "
+            "WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target GROUP BY ALL"
+        )
+    return (
+        "SELECT type, loc_name AS name, loc_country AS country, round(loc_lat, 4) AS lat, "
+        "round(loc_lon, 4) AS lon, count(*)::BIGINT AS n, max(date) AS last_date "
+        f"FROM ({source}) WHERE {LOCATED} GROUP BY ALL"
+    )
+
+
+def _match(table: str, a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in _KEYS[table])
+
+
+def ensure_schema(con: Any) -> None:
+    """Typed location columns on ``events`` and the count tables (a writable connection)."""
+    for col, typ in LOC_TYPES.items():
+        con.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {col} {typ}")
+    con.execute(_SCHEMA)
+
+
+def _fingerprint(con: Any) -> tuple[int, int]:
+    rows, max_rowid = con.execute("SELECT count(*), coalesce(max(rowid), -1) FROM events").fetchall()[0]
+    return int(rows), int(max_rowid)
+
+
+def has_schema(con: Any) -> bool:
+    """Whether the derived columns and tables exist (a read-only server on an old store has none)."""
+    found = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE schema_name = 'main' AND "
+            "((table_name = 'events' AND column_name LIKE 'loc_%') OR table_name = 'agg_state')"
+        ).fetchall()
+    }
+    return all(f"events.{c}" in found for c in LOC_TYPES) and "agg_state.version" in found
+
+
+def is_fresh(con: Any) -> bool:
+    """Whether the derived data describes the events table as it is now (cheap: two metadata reads)."""
+    return has_schema(con) and state_matches(con)
+
+
+def state_matches(con: Any) -> bool:
+    """:func:`is_fresh` for a connection known to have the schema (:func:`has_schema`)."""
+    state = con.execute("SELECT version, events_rows, events_max_rowid FROM agg_state").fetchall()
+    return len(state) == 1 and state[0][0] == VERSION and tuple(state[0][1:]) == _fingerprint(con)
+
+
+def _mark(con: Any) -> None:
+    rows, max_rowid = _fingerprint(con)
+    con.execute("DELETE FROM agg_state")
+    con.execute("INSERT INTO agg_state VALUES (?, ?, ?)", [VERSION, rows, max_rowid])
+
+
+def rebuild(con: Any) -> None:
+    """Recompute everything from the events (inside the caller's transaction, if any; the fingerprint is
+    recorded by :func:`_mark` after the commit)."""
+    ensure_schema(con)
+    sets = ", ".join(f"{c} = {e}" for c, e in LOC_EXPRS.items())
+    con.execute(f"UPDATE events SET {sets}")
+    for table in AGG_TABLES:
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} {_delta_sql(table, 'SELECT * FROM events')}")
+    con.execute("DELETE FROM agg_state")
+
+
+def ensure(con: Any) -> bool:
+    """Create and, if stale, rebuild the derived data in its own transaction; True if it rebuilt."""
+    ensure_schema(con)
+    if is_fresh(con):
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rebuild(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    _mark(con)
+    return True
+
+
+def _apply(con: Any, table: str, source: str, params: list[Any], sign: int) -> None:
+    """Add (``sign`` 1) or subtract (-1) the counts of ``source``'s events, group by group."""
+    keys, counts = _KEYS[table], _COUNTS[table]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pantau_delta AS {_delta_sql(table, source)}", params)
+    sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in counts)
+    places = table == "agg_places"
+    signed = ", ".join([*keys, *(f"{sign} * {c}" for c in counts), *(["last_date"] if places else [])])
+    extra = ", max(last_date) AS last_date" if places else ""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pantau_merged AS "
+        f"SELECT {', '.join(keys)}, {sums}{extra} FROM ("
+        f"SELECT a.* FROM {table} a SEMI JOIN _pantau_delta d ON {_match(table, 'a', 'd')} "
+        f"UNION ALL SELECT {signed} FROM _pantau_delta) GROUP BY ALL"
+    )
+    con.execute(
+        f"DELETE FROM {table} a WHERE EXISTS (SELECT 1 FROM _pantau_delta d WHERE {_match(table, 'a', 'd')})"
+    )
+    con.execute(f"INSERT INTO {table} SELECT * FROM _pantau_merged WHERE {counts[0]} > 0")
+
+
+class Maintainer:
+    """Keeps the derived data in step across one write transaction of the store.
+
+    ``before_delete`` subtracts the events about to go, ``after_insert`` adds new ones; ``finish`` fixes
+    the last dates of places that lost events; ``committed`` records the fingerprint once the write is
+    committed (rowids inside a transaction are provisional; until then readers see the data as stale and
+    use the plain queries). A store that was stale when the write began is rebuilt instead."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.fresh = is_fresh(con)
+        self.lost_places = False
+
+    def before_delete(self, where: str, params: list[Any]) -> None:
+        if not self.fresh:
+            return
+        source = f"SELECT * FROM events WHERE {where}"
+        for table in AGG_TABLES:
+            _apply(self.con, table, source, params, -1)
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _pantau_lost AS "
+            f"SELECT DISTINCT {', '.join(_KEYS['agg_places'])} FROM ({_delta_sql('agg_places', source)})",
+            params,
+        )
+        self.lost_places = True
+
+    def insert_events_sql(self, cols: str, view: str) -> str:
+        """The INSERT of a batch of events, with the typed location columns computed from the JSON."""
+        return (
+            f"INSERT INTO events ({cols}, {', '.join(LOC_EXPRS)}) "
+            f"SELECT {cols}, {', '.join(LOC_EXPRS.values())} FROM {view}"
+        )
+
+    def after_insert(self, view: str) -> None:
+        if not self.fresh:
+            return
+        source = (
+            f"SELECT type, actor_codes, recipient_codes, CAST(date AS DATE) AS date, "
+            f"{', '.join(f'{e} AS {c}' for c, e in LOC_EXPRS.items())} FROM {view}"
+        )
+        for table in AGG_TABLES:
+            _apply(self.con, table, source, [], 1)
+
+    def finish(self) -> None:
+        con = self.con
+        if not self.fresh:
+            rebuild(con)
+            return
+        if self.lost_places:  # a place's last date may have left with the deleted events
+            con.execute(
+                "UPDATE agg_places p SET last_date = (SELECT max(e.date) FROM events e WHERE "
+                f"{LOCATED} AND e.type IS NOT DISTINCT FROM p.type "
+                "AND e.loc_name IS NOT DISTINCT FROM p.name AND e.loc_country IS NOT DISTINCT FROM p.country "
+                "AND round(e.loc_lat, 4) = p.lat "
+                "AND round(e.loc_lon, 4) = p.lon) "
+                f"WHERE EXISTS (SELECT 1 FROM _pantau_lost l WHERE {_match('agg_places', 'l', 'p')})"
+            )
+        con.execute("DELETE FROM agg_state")  # stale until :meth:`committed`
+
+    def committed(self) -> None:
+        _mark(self.con)

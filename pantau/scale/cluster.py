@@ -175,10 +175,8 @@ def cluster_results(
     from distributed import Client
 
     shards = plan_shards(inputs, shard_size or SHARD_SIZE, warn)
-    if isinstance(address, Client):
-        client, cluster = address, None
-    else:
-        client, cluster = _client(address)
+    own = not isinstance(address, Client)
+    client, cluster = _client(address) if own else (address, None)
     try:
         client.register_plugin(LoadModel(stages.with_events))
         run = uuid.uuid4().hex[:8]
@@ -194,8 +192,9 @@ def cluster_results(
                 future.release()
             yield from decode_shard(data)
     finally:
-        if cluster is not None:
+        if own:
             client.close()
+        if cluster is not None:
             cluster.close()
 
 

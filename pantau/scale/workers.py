@@ -149,10 +149,10 @@ class WorkerPool:
             else:  # everything stored or failed already: nothing for a worker
                 c.future, c.stage, c.out = None, "done", _merge(c.items, c.cleaned, c.todo, [])
 
-    def _start(self, items: list[Item]) -> _Chunk:
+    def _start(self, items: list[Item], window: deque[_Chunk]) -> None:
         c = _Chunk(items, stage="whole" if self.skip is None else "clean")
+        window.append(c)  # first, so a broken pool at submission finds it in the window
         self._submit(c)
-        return c
 
     def _step(self, c: _Chunk) -> None:
         """Take a finished task's result and move the chunk on (parent side)."""
@@ -175,8 +175,12 @@ class WorkerPool:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self._fork()
         for c in window:
-            if c.future is None or (c.future.done() and c.future.exception() is None):
+            finished = c.future is not None and c.future.done() and c.future.exception() is None
+            if c.stage == "done" or finished:
                 continue  # done, or finished before the break: its result is kept
+            if c.future is None:  # its submission met the broken pool: send it now
+                self._submit(c)
+                continue
             c.breaks += 1
             if c.breaks < 2:
                 self._submit(c)
@@ -218,16 +222,16 @@ class WorkerPool:
         source = iter(batches)
         try:
             while True:
-                while len(window) < 2 * self.workers and (items := next(source, None)) is not None:
-                    window.append(self._start(items))
-                if not window:
-                    return
                 try:
+                    while len(window) < 2 * self.workers and (items := next(source, None)) is not None:
+                        self._start(items, window)
                     for c in window:
                         self._advance(c)
                 except BrokenProcessPool:
                     self._recover(window)
                     continue
+                if not window:
+                    return
                 while window and window[0].stage == "done":
                     head = window.popleft()
                     assert head.out is not None

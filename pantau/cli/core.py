@@ -50,7 +50,7 @@ def _read(inputs: tuple[str, ...]) -> Iterator[RawRecord | IngestError]:
 
 
 def _warn(message: str) -> None:
-    click.echo(f"pantau: warning: {message}", err=True)
+    click.echo(f"pantau: warning: {message}", file=sys.stderr)
 
 
 def _results(
@@ -68,7 +68,8 @@ def _results(
 
 
 def _error(err: IngestError) -> None:
-    click.echo(str(err), err=True)
+    # sys.stderr as it is now: while a progress bar runs, rich's proxy that prints above the bar
+    click.echo(str(err), file=sys.stderr)
 
 
 db_option = click.option(

@@ -80,19 +80,31 @@ def progress(what: str, inputs: tuple[str, ...] | list[str], unit: str = "articl
         SpinnerColumn,
         TextColumn,
         TimeElapsedColumn,
-        TimeRemainingColumn,
     )
     from rich.text import Text
 
+    # rate and ETA over the whole run so far: results arrive a chunk at a time, so rich's
+    # windowed speed (a burst of 64 in a millisecond) would swing wildly
+    def rate(task: Any) -> float:
+        return task.completed / task.elapsed if task.elapsed and task.completed else 0.0
+
     class Rate(ProgressColumn):
         def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:.1f} {unit}/s" if speed else f"- {unit}/s", style="progress.data.speed")
+            r = rate(task)
+            return Text(f"{r:.1f} {unit}/s" if r else f"- {unit}/s", style="progress.data.speed")
+
+    class Eta(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            r = rate(task)
+            if task.total is None or not r:
+                return Text("ETA -:--:--", style="progress.remaining")
+            left = max(task.total - task.completed, 0) / r
+            return Text(f"ETA {int(left) // 3600}:{int(left) % 3600 // 60:02d}:{int(left) % 60:02d}",
+                        style="progress.remaining")
 
     bar = Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
-        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True, speed_estimate_period=60,
+        TimeElapsedColumn(), Eta(), console=Console(stderr=True), transient=True,
     )
     task = bar.add_task(what, total=None)
 

@@ -52,7 +52,11 @@ def analyse(result: Result, doc: Doc | None = None) -> Result:
 
     if doc is None:
         doc = nlp.parse(article.text)
-    result.entities, result.events, result.quotes = events.analyse(article, doc)
+    coding = events.code(article, doc)
+    result.entities, result.events, result.quotes = coding.entities, coding.events, coding.quotes
+    result.article.relevance = coding.relevance
+    kept = [f for f in article.flags if not f.startswith("not_coded:relevance")]  # analysed again: replaced
+    result.article.flags = [*kept, *coding.flags]
     return result
 
 

@@ -90,7 +90,8 @@ class Article:
     attributions: list[str] = field(default_factory=list)
     language: str | None = None
     language_confidence: float | None = None
-    flags: list[str] = field(default_factory=list)  # e.g. "non_indonesian"
+    flags: list[str] = field(default_factory=list)  # e.g. "non_indonesian", "not_coded:relevance=0.04"
+    relevance: float | None = None  # P(a political event), from the event stage; None: not scored
     captions: list[str] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
     source: str | None = None

@@ -18,11 +18,14 @@ all of train. Runs on a CPU in a few minutes.
 from __future__ import annotations
 
 import argparse
+import gzip
 import importlib.util
 import json
+import random
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -32,20 +35,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import yaml  # noqa: E402
 from sklearn.feature_extraction import DictVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from pantau import nlp  # noqa: E402
 from pantau.dates.checks import check_event_dates  # noqa: E402
 from pantau.events import model, rules  # noqa: E402
-from pantau.events.model import arguments  # noqa: E402
+from pantau.events.model import arguments, relevance  # noqa: E402
 from pantau.events.model.context import ArticleContext, build  # noqa: E402
 from pantau.events.model.features import argument_features, candidate_tokens, trigger_features  # noqa: E402
 from pantau.events.model.linear import LinearModel  # noqa: E402
 from pantau.events.model.store import MODEL_PATH, Models  # noqa: E402
 from pantau.ingest import read_inputs  # noqa: E402
 from pantau.pipeline import process  # noqa: E402
-from pantau.records import EVENT_TYPES, IngestError  # noqa: E402
+from pantau.records import EVENT_TYPES, Article, IngestError  # noqa: E402
 
 SETS = {"train": ("eval/train_articles.jsonl", "eval/gold/train.jsonl"),
         "dev": ("eval/dev_articles.jsonl", "eval/gold/dev.jsonl"),
@@ -121,18 +126,63 @@ def prepare(shared: Path, name: str) -> list[Sample]:
     return out
 
 
-def _fit(rows: list[dict[str, float]], labels: list) -> LinearModel:
+def _fit(rows: list[dict[str, float]], labels: list, c: float | None = None,
+         weights: list[float] | None = None) -> LinearModel:
     counts = Counter(k for r in rows for k in r)
     keep = {k for k, n in counts.items() if n >= MIN_COUNT}
     vec = DictVectorizer()
     x = vec.fit_transform([{k: v for k, v in r.items() if k in keep} for r in rows])
-    clf = LogisticRegression(C=C, max_iter=500)
-    clf.fit(x, labels)
+    clf = LogisticRegression(C=C if c is None else c, max_iter=1000)
+    clf.fit(x, labels, sample_weight=weights)
     return LinearModel.from_sklearn(vec, clf)
 
 
-def train(samples: list[Sample], trigger_threshold: float, recipient_threshold: float) -> Models:
-    """The three classifiers trained on the samples' gold."""
+RELEVANCE = yaml.safe_load((Path(relevance.__file__).with_suffix(".yaml")).read_text(encoding="utf-8"))
+
+
+def _corpus(shared: Path, keep) -> list[dict]:
+    """Corpus rows outside every eval set for which ``keep(row)`` holds, in a seeded random order."""
+    evalids = {json.loads(line)["id"] for inp, _ in SETS.values()
+               for line in (shared / inp).open(encoding="utf-8")}
+    with gzip.open(shared / "corpus" / "news_id.jsonl.gz", "rt", encoding="utf-8") as fh:
+        rows = [r for r in map(json.loads, fh) if r["id"] not in evalids and keep(r)]
+    random.Random(0).shuffle(rows)
+    return rows
+
+
+def weak_negatives(shared: Path, n: int, skip: int = 0) -> list[Article]:
+    """Cleaned corpus articles of non-news sections (``relevance.yaml``): ``n`` of them after the first
+    ``skip`` (held-out ones come after the training ones)."""
+    sections = set(RELEVANCE["sections"])
+    rows = _corpus(shared, lambda r: ((r.get("meta") or {}).get("category") or "").lower() in sections)
+    return _clean(rows[skip : skip + n])
+
+
+def unannotated_international(shared: Path, n: int) -> list[Article]:
+    """Cleaned international-desk corpus articles outside the eval sets (most report political events)."""
+    return _clean(_corpus(shared, lambda r: r.get("topic_guess") == "international")[:n])
+
+
+def _clean(rows: list[dict]) -> list[Article]:
+    """The rows read and cleaned as ``pantau extract`` reads a JSONL file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        raws = [r for r in read_inputs([str(path)]) if not isinstance(r, IngestError)]
+        return [process(r, with_events=False).article for r in raws]
+
+
+def train_relevance(samples: list[Sample], weak: list[Article]) -> LinearModel:
+    """Relevance classifier: annotated articles (positive with a required event) plus weak negatives."""
+    rows = [relevance.features(s.article) for s in samples] + [relevance.features(a) for a in weak]
+    labels = [int(any(not e.get("optional") for e in s.gold["events"])) for s in samples] + [0] * len(weak)
+    weights = [1.0] * len(samples) + [float(RELEVANCE["weight"])] * len(weak)
+    return _fit(rows, labels, float(RELEVANCE["C"]), weights)
+
+
+def train(samples: list[Sample], trigger_threshold: float, recipient_threshold: float,
+          weak: list[Article] | None = None, relevance_threshold: float = 0.1) -> Models:
+    """The four classifiers trained on the samples' gold (relevance only when weak negatives are given)."""
     t_rows, t_labels, a_rows, a_act, a_rec = [], [], [], [], []
     for s in samples:
         for tok in candidate_tokens(s.ctx):
@@ -145,14 +195,19 @@ def train(samples: list[Sample], trigger_threshold: float, recipient_threshold: 
                 a_rows.append(argument_features(s.ctx, tok, m, origin, ev["type"]))
                 a_act.append(m.code in ev["actor"])
                 a_rec.append(m.code in (ev.get("recipient") or []))
+    rel = train_relevance(samples, weak) if weak is not None else None
     return Models(_fit(t_rows, t_labels), _fit(a_rows, a_act), _fit(a_rows, a_rec),
-                  trigger_threshold, recipient_threshold)
+                  trigger_threshold, recipient_threshold, rel, relevance_threshold)
 
 
 def code(samples: list[Sample], models: Models) -> dict[str, list[dict]]:
     """Event dicts per article id, as ``pantau extract`` would write them."""
     out = {}
     for s in samples:
+        rel = models.relevance
+        if rel is not None and relevance.score(s.article, rel) < models.relevance_threshold:
+            out[s.article.id] = []
+            continue
         events = model.code(s.article, s.doc, s.reading, s.units, s.rule_events, models)
         events = check_event_dates(events, s.article.published, s.article.text)
         out[s.article.id] = [asdict(e) for e in events]
@@ -197,17 +252,22 @@ def line(name: str, f: dict[str, Any]) -> str:
             f"dyad F1 {f['dyad_only']['f1']:.3f} | date {date} | sector {sector}")
 
 
-def cross_validate(sc: Any, samples: list[Sample], thresholds: list[float], rec_threshold: float) -> dict:
-    """Per threshold: the five folds' figures and the pooled per-type recall."""
+def cross_validate(sc: Any, samples: list[Sample], thresholds: list[float], rec_threshold: float,
+                   weak: list[Article] | None = None, rel_threshold: float = 0.1) -> dict:
+    """Per threshold: the five folds' figures (with the relevance classifier's AUC on the fold)."""
     folds = [int(s.article.id, 16) % 5 for s in samples]
     results: dict[float, list] = defaultdict(list)
     for k in range(5):
         train_set = [s for s, f in zip(samples, folds, strict=True) if f != k]
         test_set = [s for s, f in zip(samples, folds, strict=True) if f == k]
-        models = train(train_set, thresholds[0], rec_threshold)
+        models = train(train_set, thresholds[0], rec_threshold, weak, rel_threshold)
+        auc = None
+        if models.relevance is not None:
+            truth = [int(any(not e.get("optional") for e in s.gold["events"])) for s in test_set]
+            auc = roc_auc_score(truth, [relevance.score(s.article, models.relevance) for s in test_set])
         for th in thresholds:
             models.trigger_threshold = th
-            results[th].append(score(sc, test_set, code(test_set, models)))
+            results[th].append({**score(sc, test_set, code(test_set, models)), "relevance_auc": auc})
     return results
 
 
@@ -231,6 +291,7 @@ def summary(figs: list[dict[str, Any]]) -> dict[str, Any]:
         "date": stat(lambda f: f["date"] or 0.0), "sector": stat(lambda f: f["sector"] or 0.0),
         "recall_by_type": {t: f"{per_type[t]}/{gold[t]}" for t in EVENT_TYPES if gold[t]},
         "verbal_conflict_recall": round(sum(per_type[t] for t in verbal) / max(1, n_verbal), 4),
+        "relevance_auc": stat(lambda f: f.get("relevance_auc") or 0.0),
     }
 
 
@@ -239,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--thresholds", default="0.15,0.2", help="trigger thresholds compared by CV")
     ap.add_argument("--recipient-threshold", type=float, default=0.2, help="minimum P(recipient)")
+    ap.add_argument("--relevance-threshold", type=float, default=0.1,
+                    help="articles less likely than this to report a political event get no events")
+    ap.add_argument("--no-relevance", action="store_true", help="code every article (no relevance model)")
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--ship", action="store_true", help=f"write {MODEL_PATH.relative_to(ROOT)}")
     args = ap.parse_args(argv)
@@ -249,11 +313,15 @@ def main(argv: list[str] | None = None) -> int:
     aligned = sum(len(v) for s in samples for v in s.anchors.values())
     total = sum(len(s.gold["events"]) for s in samples)
     print(f"train: {len(samples)} articles, {aligned}/{total} gold triggers aligned, {time.time() - t0:.0f}s")
+    weak = None if args.no_relevance else weak_negatives(shared, int(RELEVANCE["sample"]))
+    if weak is not None:
+        print(f"relevance: {len(weak)} weak negatives from non-news sections ({time.time() - t0:.0f}s)")
     thresholds = [float(x) for x in args.thresholds.split(",")]
     best = thresholds[0]
     cv: dict[str, Any] = {}
     if not args.no_cv:
-        results = cross_validate(sc, samples, thresholds, args.recipient_threshold)
+        results = cross_validate(sc, samples, thresholds, args.recipient_threshold, weak,
+                                 args.relevance_threshold)
         for th, figs in results.items():
             for k, f in enumerate(figs):
                 print(line(f"th{th} f{k}", f))
@@ -262,9 +330,16 @@ def main(argv: list[str] | None = None) -> int:
             if not cv or summ["event_f1"][0] > cv["event_f1"][0]:
                 best, cv = th, summ
         print(f"chosen trigger threshold {best} (best mean CV event F1) ({time.time() - t0:.0f}s)")
-    models = train(samples, best, args.recipient_threshold)
+    models = train(samples, best, args.recipient_threshold, weak, args.relevance_threshold)
     models.info = {"data": "shared/eval/gold/train.jsonl (336 articles)", "folds": "int(id, 16) % 5",
                    "cross_validation": cv, "C": C, "min_count": MIN_COUNT}
+    if models.relevance is not None:
+        held = {"held-out weak negatives": weak_negatives(shared, 500, skip=len(weak)),
+                "unannotated international articles": unannotated_international(shared, 500)}
+        for name, arts in held.items():
+            gated = sum(relevance.score(a, models.relevance) < models.relevance_threshold for a in arts)
+            print(f"relevance: {gated}/{len(arts)} {name} not coded")
+            models.info[f"relevance_gated_{name.split()[0]}"] = round(gated / max(1, len(arts)), 3)
     for name in ("seeds", "dev"):
         part = prepare(shared, name)
         f = score(sc, part, code(part, models))

@@ -90,3 +90,30 @@ def test_rules_switch_selects_the_rule_coder(monkeypatch):
     finally:
         monkeypatch.delenv("PANTAU_EVENT_CODER")
         store.load.cache_clear()
+
+
+@needs_model
+def test_relevance_keeps_sport_out_and_says_why():
+    """A match report full of conflict words ("menyerang", "menggempur", "ancaman") is scored as not
+    political: its actors stay, its events are not coded, and the flag gives the score."""
+    text = ("Timnas Jepang menyerang sejak menit pertama dan menggempur pertahanan Arab Saudi dalam laga "
+            "kualifikasi Piala Dunia di Stadion Saitama, Selasa malam. Pelatih Jepang mengatakan ancaman "
+            "terbesar datang dari serangan balik lawan. Gol kedua dicetak lewat sundulan pada menit ke-78, "
+            "dan Jepang kini memimpin klasemen grup dengan selisih empat poin.")
+    res = _extract(text)
+    art = res.article
+    assert art.relevance is not None and art.relevance < store.load().relevance_threshold
+    assert res.events == []
+    assert [f for f in art.flags if f.startswith("not_coded:relevance=")] == [
+        f"not_coded:relevance={art.relevance:.2f}"]
+    assert {e.code for e in res.entities} & {"JPN", "SAU"}
+
+
+@needs_model
+def test_relevance_codes_political_news():
+    text = ("Kementerian Luar Negeri Korea Selatan memanggil duta besar Jepang di Seoul pada Senin (10/3/2025) "
+            "untuk memprotes klaim Tokyo atas pulau Dokdo. Seoul menuntut Jepang mencabut pernyataan itu.")
+    res = _extract(text)
+    assert res.article.relevance is not None and res.article.relevance >= store.load().relevance_threshold
+    assert not any(f.startswith("not_coded:") for f in res.article.flags)
+    assert _asserted(res)

@@ -1,28 +1,56 @@
 """Event coding stage: PLOVER events, actors and quotes from Indonesian news.
 
-``analyse(article, doc)`` is the stage interface used by ``pantau.pipeline``. The rule coder
+``code(article, doc)`` is the stage interface used by ``pantau.pipeline``. The rule coder
 (``rules``) always runs: its mentions, quotes, dates and places are shared, and its events are
 features of the learned coder (``model``), which codes the events whenever its trained weights ship
-(``PANTAU_EVENT_CODER=rules`` selects the rule coder's own events instead).
+(``PANTAU_EVENT_CODER=rules`` selects the rule coder's own events instead). The learned coder also
+scores the article's political relevance; an article below the shipped threshold keeps its actors and
+quotes but gets no events, and a flag says why.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pantau.records import Article, Entity, Event, Quote
 
 
-def analyse(article: Article, doc=None) -> tuple[list[Entity], list[Event], list[Quote]]:
-    """Actor mentions, coded events (with evidence and trace) and quotes of one article."""
+@dataclass
+class Coding:
+    """What the event stage adds to one article."""
+
+    entities: list[Entity]
+    events: list[Event]
+    quotes: list[Quote]
+    relevance: float | None = None  # P(political event); None when no relevance model ships
+    flags: list[str] = field(default_factory=list)  # e.g. "not_coded:relevance=0.04"
+
+
+def code(article: Article, doc=None) -> Coding:
+    """Actor mentions, coded events (with evidence and trace), quotes and relevance of one article."""
     from pantau.dates.checks import check_event_dates
     from pantau.events import model, rules
+    from pantau.events.model import relevance
 
     reading, units = rules.read(article, doc)
     events = rules.code_units(article, reading, units)
     models = model.load()
+    score, flags = None, []
     if models is not None and doc is not None:
-        events = model.code(article, doc, reading, units, events, models)
+        if models.relevance is not None:
+            score = relevance.score(article, models.relevance)
+        if score is not None and score < models.relevance_threshold:
+            events, flags = [], [relevance.NOT_CODED_FLAG.format(score=score)]
+        else:
+            events = model.code(article, doc, reading, units, events, models)
     events = check_event_dates(events, article.published, article.text)
-    return reading.ents, events, reading.quotes
+    return Coding(reading.ents, events, reading.quotes, score, flags)
 
 
-__all__ = ["analyse"]
+def analyse(article: Article, doc=None) -> tuple[list[Entity], list[Event], list[Quote]]:
+    """Actor mentions, events and quotes of one article (``code`` without the relevance)."""
+    c = code(article, doc)
+    return c.entities, c.events, c.quotes
+
+
+__all__ = ["Coding", "analyse", "code"]

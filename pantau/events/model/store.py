@@ -1,4 +1,5 @@
-"""The shipped event models: three linear classifiers and their thresholds in one ``.npz`` file."""
+"""The shipped event models: four linear classifiers (trigger, actor, recipient, article relevance)
+and their thresholds in one ``.npz`` file."""
 
 from __future__ import annotations
 
@@ -22,23 +23,29 @@ class Models:
     recipient: LinearModel
     trigger_threshold: float = 0.15
     recipient_threshold: float = 0.2
+    relevance: LinearModel | None = None  # P(the article has a political event); None: code every article
+    relevance_threshold: float = 0.1
     info: dict = field(default_factory=dict)  # training data, method and cross-validated figures
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {**self.trigger.to_arrays("trigger"), **self.actor.to_arrays("actor"),
                   **self.recipient.to_arrays("recipient")}
+        if self.relevance is not None:
+            arrays.update(self.relevance.to_arrays("relevance"))
         meta = {"trigger_threshold": self.trigger_threshold, "recipient_threshold": self.recipient_threshold,
-                "info": self.info}
+                "relevance_threshold": self.relevance_threshold, "info": self.info}
         np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
 
 
 def read(path: Path) -> Models:
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
+        relevance = LinearModel.from_arrays(z, "relevance") if "relevance.coef" in z.files else None
         return Models(LinearModel.from_arrays(z, "trigger"), LinearModel.from_arrays(z, "actor"),
                       LinearModel.from_arrays(z, "recipient"), meta["trigger_threshold"],
-                      meta["recipient_threshold"], meta.get("info", {}))
+                      meta["recipient_threshold"], relevance, meta.get("relevance_threshold", 0.1),
+                      meta.get("info", {}))
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,8 @@ Each test also writes a screenshot of its page (to docs/screenshots/ with PANTAU
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,204 @@ def test_language_toggle(server: str, page: Any) -> None:
     pw.page.click("#lang")
     pw.page.wait_for_function("document.documentElement.lang === 'id'")
     assert not pw.errors, pw.errors
+
+
+# --- issue #23: signal first, honest charts, both languages -----------------------------------------
+
+STATIC = Path(__file__).resolve().parents[2] / "pantau" / "web" / "static"
+I18N = json.loads((STATIC / "i18n.json").read_text(encoding="utf-8"))
+ID_DATE = re.compile(r"^\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4}$")
+DATE_CELLS, TEXTS = "table.events tr.row td:first-child", "els => els.map(e => e.innerText)"
+EN_DATE = re.compile(r"^\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec) \d{4}$")
+
+
+def _story_ids(pw: Any) -> list[str]:
+    return pw.page.eval_on_selector_all("table.stories tbody tr", "rows => rows.map(r => r.dataset.id)")
+
+
+def _wait_total(pw: Any, before: str) -> None:
+    pw.page.wait_for_function(f"document.body.dataset.total !== '{before}'")
+
+
+def test_stories_relevance_first_and_filters(server: str, page: Any, screenshots: Path) -> None:
+    pw = page
+    pw.page.goto(server + "/stories")
+    pw.page.wait_for_selector("table.stories tbody tr")
+    assert pw.page.get_attribute("body", "data-sort") == "relevance"
+    ranked = _api(server, "/api/stories", sort="relevance", limit=50)
+    assert _story_ids(pw) == [s["id"] for s in ranked["items"]]
+    rel = [s["relevance"] for s in ranked["items"]]
+    assert rel == sorted(rel, reverse=True)
+    # "All news": newest first, the API's plain order.
+    total = pw.page.get_attribute("body", "data-total")
+    pw.page.check("input[name=all]")
+    pw.page.click("#filters button[type=submit]")
+    pw.page.wait_for_function("document.body.dataset.sort === 'recent'")
+    pw.page.wait_for_selector("table.stories tbody tr")
+    recent = _api(server, "/api/stories", sort="recent", limit=50)["items"]
+    pw.page.wait_for_function(
+        f"[...document.querySelectorAll('table.stories tbody tr')].map(r => r.dataset.id).join() === "
+        f"{json.dumps(','.join(s['id'] for s in recent))}"
+    )
+    pw.page.uncheck("input[name=all]")
+    # Dyad and type filters: the stories whose events match, as the API counts them.
+    ev = _api(server, "/api/events", limit=200)["items"]
+    dyadic = next(e for e in ev if e["actor_codes"] and e["recipient_codes"]
+                  and e["actor_codes"][0] != e["recipient_codes"][0])
+    dyad = f"{dyadic['actor_codes'][0]}-{dyadic['recipient_codes'][0]}"
+    expected = _api(server, "/api/stories", dyad=dyad, sort="relevance", limit=50)
+    assert 0 < expected["total"] <= int(total)
+    pw.page.fill("input[name=dyad]", dyad)
+    pw.page.select_option("#filters select[name=type]", dyadic["type"])
+    before = pw.page.get_attribute("body", "data-total")
+    pw.page.click("#filters button[type=submit]")
+    both = _api(server, "/api/stories", dyad=dyad, type=dyadic["type"], sort="relevance", limit=50)
+    if str(both["total"]) != before:
+        _wait_total(pw, before)
+    assert pw.page.get_attribute("body", "data-total") == str(both["total"]) and both["total"] >= 1
+    assert _story_ids(pw) == [s["id"] for s in both["items"]]
+    assert f"dyad={dyad}" in pw.page.url  # the filter is in the address, so it can be shared
+    # Text and outlet filters.
+    pw.page.click("#filters button[type=reset]")
+    first = ranked["items"][0]
+    word = max((first["title"] or "x").split(), key=len)
+    pw.page.fill("input[name=q]", word)
+    pw.page.fill("input[name=outlet]", first["outlets"][0])
+    pw.page.click("#filters button[type=submit]")
+    want = _api(server, "/api/stories", q=word, outlet=first["outlets"][0], sort="relevance", limit=50)
+    pw.page.wait_for_function(f"document.body.dataset.total === '{want['total']}'")
+    assert first["id"] in _story_ids(pw)
+    pw.page.screenshot(path=str(screenshots / "stories-filtered.png"), full_page=False)
+    assert not pw.errors, pw.errors
+
+
+def test_events_list_relevance_first(server: str, page: Any) -> None:
+    pw = page
+    pw.page.goto(server + "/events")
+    pw.page.wait_for_selector("table.events tr.row")
+    assert pw.page.get_attribute("body", "data-sort") == "relevance"
+    want = [e["id"] for e in _api(server, "/api/events", sort="relevance", limit=50)["items"]]
+    got = pw.page.eval_on_selector_all("table.events tr.row", "rows => rows.map(r => r.dataset.id)")
+    assert got == want
+    assert not pw.errors, pw.errors
+
+
+def test_line_chart_breaks_at_gaps(server: str, page: Any) -> None:
+    """Days 1-3, 10, 20-21: two lines (1-3 and 20-21), the lone day 10 only as a point."""
+    pw = page
+    pw.page.goto(server + "/")
+    _ready(pw)
+    got = pw.page.evaluate(
+        """() => {
+          const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+          svg.style.width = "800px"; document.body.appendChild(svg);
+          const t = (d) => Date.UTC(2024, 0, d);
+          const pts = [1, 2, 3, 10, 20, 21].map((d) => ({ t: t(d), y: d }));
+          PantauCharts.lineChart(svg, [{ name: "A-B", color: "#4e79a7", points: pts }], []);
+          const lines = [...svg.querySelectorAll("polyline")]
+            .map((l) => l.getAttribute("points").split(" ").length);
+          const out = { lines, points: svg.querySelectorAll("circle.pt").length };
+          PantauCharts.lineChart(svg, [{ name: "A-B", color: "#4e79a7", points: pts }], [], { lines: false });
+          out.noLines = svg.querySelectorAll("polyline").length;
+          svg.remove();
+          return out;
+        }"""
+    )
+    assert got == {"lines": [3, 2], "points": 6, "noLines": 0}
+    # On the real chart: one polyline per run of consecutive days, none across a gap.
+    data = _api(server, "/api/index/dyads", limit=3)["items"]
+    series = _api(server, "/api/index", dyad=[d["dyad"] for d in data], alerts="false")["dyads"]
+    import datetime as dt
+
+    runs = 0
+    for s in series:
+        days = [dt.date.fromisoformat(d) for d, v in zip(s["day"], s["score"], strict=True) if v is not None]
+        runs += sum(1 for a, b, c in zip([None, *days[:-1]], days, [*days[1:], None], strict=True)
+                    if (a is None or (b - a).days > 1) and c is not None and (c - b).days == 1)
+    assert pw.page.locator("#chart-score polyline").count() == runs
+    assert not pw.errors, pw.errors
+
+
+def test_dyad_colours_never_repeat(server: str, page: Any) -> None:
+    pw = page
+    pw.page.goto(server + "/")
+    _ready(pw)
+    boxes = pw.page.locator("#dyads input[type=checkbox]")
+    for i in range(boxes.count()):
+        if not boxes.nth(i).is_checked() and not boxes.nth(i).is_disabled():
+            boxes.nth(i).check()
+    pw.page.wait_for_timeout(300)
+    checked = pw.page.eval_on_selector_all(
+        "#dyads label",
+        "ls => ls.filter(l => l.querySelector('input').checked)"
+        ".map(l => l.querySelector('.swatch').style.background)",
+    )
+    assert 1 <= len(checked) <= 10
+    assert len(set(checked)) == len(checked), checked
+    strokes = pw.page.eval_on_selector_all(
+        "#chart-score polyline", "ls => ls.map(l => [l.dataset.series, l.getAttribute('stroke')])"
+    )
+    by_series: dict[str, set[str]] = {}
+    for name, colour in strokes:
+        by_series.setdefault(name, set()).add(colour)
+    assert all(len(c) == 1 for c in by_series.values())
+    colours = [next(iter(c)) for c in by_series.values()]
+    assert len(set(colours)) == len(colours)
+    if boxes.count() > 10:
+        assert pw.page.locator("#dyads input:disabled").count() == boxes.count() - 10
+    # Axes are explained: both charts carry axis titles.
+    assert pw.page.locator("#chart-score text.ylabel").text_content() == I18N["id"]["overview.score_axis"]
+    assert pw.page.locator("#chart-score text.xlabel").count() == 1
+    assert not pw.errors, pw.errors
+
+
+def test_both_languages_show_translated_values_and_local_dates(server: str, browser: Any) -> None:
+    from conftest import PageWatch
+
+    ctx = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-US")
+    pw = PageWatch(ctx.new_page())
+    try:
+        pw.page.goto(server + "/events")
+        pw.page.wait_for_selector("table.events tr.row")
+        # No native date inputs (they would show mm/dd/yyyy in an en-US browser), placeholders in Indonesian.
+        assert pw.page.locator("input[type=date]").count() == 0
+        assert pw.page.get_attribute("input[name=from]", "placeholder") == I18N["id"]["filter.date_ph"]
+        dates = pw.page.eval_on_selector_all(DATE_CELLS, TEXTS)
+        assert dates and all(ID_DATE.match(d) or d == "—" for d in dates), dates[:5]
+        badges = pw.page.eval_on_selector_all(
+            "table.events .type", "bs => bs.map(b => [b.dataset.type, b.innerText])")
+        assert badges and all(text == I18N["id"][f"type.{t}"] for t, text in badges), badges[:5]
+        modes = pw.page.eval_on_selector_all("table.events .mode", "ms => ms.map(m => m.innerText)")
+        assert all(m in set(I18N["id"].values()) for m in modes), modes
+        facts = pw.page.eval_on_selector_all("table.events .fact", "ms => ms.map(m => m.innerText)")
+        assert not set(facts) & {"hypothetical", "future", "negated", "asserted"}, facts
+        pw.page.locator("table.events tr.row").first.click()
+        pw.page.wait_for_selector("tr.detail .trace .fact")
+        fact = pw.page.inner_text("tr.detail .trace .fact")
+        assert fact in {I18N["id"][f"fact.{f}"] for f in ("asserted", "future", "hypothetical", "negated")}
+        # English: the same rows in English words and English dates.
+        pw.page.click("#lang")
+        pw.page.wait_for_function("document.documentElement.lang === 'en'")
+        pw.page.wait_for_selector("table.events tr.row")
+        assert pw.page.get_attribute("input[name=from]", "placeholder") == I18N["en"]["filter.date_ph"]
+        badges = pw.page.eval_on_selector_all(
+            "table.events .type", "bs => bs.map(b => [b.dataset.type, b.innerText])")
+        assert all(text == I18N["en"][f"type.{t}"] for t, text in badges), badges[:5]
+        dates = pw.page.eval_on_selector_all(DATE_CELLS, TEXTS)
+        assert all(EN_DATE.match(d) or d == "—" for d in dates), dates[:5]
+        # Overview alerts: kinds and channels in the chosen language.
+        pw.page.goto(server + "/")
+        pw.page.wait_for_selector("body[data-chart]", state="attached")
+        kinds = pw.page.eval_on_selector_all("#alerts .kind", "ks => ks.map(k => k.innerText)")
+        known = {v for k, v in I18N["en"].items() if k.startswith("alert.")}
+        assert all(k in known for k in kinds), kinds
+        pw.page.click("#lang")
+        pw.page.wait_for_function("document.documentElement.lang === 'id'")
+        pw.page.wait_for_selector("body[data-chart]", state="attached")
+        kinds = pw.page.eval_on_selector_all("#alerts .kind", "ks => ks.map(k => k.innerText)")
+        known = {v for k, v in I18N["id"].items() if k.startswith("alert.")}
+        assert all(k in known for k in kinds), kinds
+        assert pw.page.locator("#changed h2").inner_text() == I18N["id"]["overview.changed"]
+        assert not pw.errors, pw.errors
+    finally:
+        ctx.close()

@@ -153,5 +153,5 @@ def _panel(con: Any, ax: Any, dy: str, lo: date, hi: date, list_alerts: Any, fir
                                              color="#e67e22", zorder=6)
     ax.set_xlim(lo, hi)
     if first:
-        ax.set_ylabel("score")
+        ax.set_ylabel("daily score (< 0 conflict, > 0 cooperation)")
     return out

@@ -56,6 +56,13 @@ FILTERS_ACTORS = [
     {"limit": 3},
     {"date_from": dt.date(2024, 3, 1)},
     {"date_from": dt.date(2024, 2, 1), "date_to": dt.date(2024, 6, 30), "quad": 3},
+    {"date_from": dt.date(2024, 2, 15), "date_to": dt.date(2024, 7, 10)},  # days at both ends
+    {"date_from": dt.date(2024, 1, 31), "date_to": dt.date(2024, 3, 1), "quad": 4},
+    {"date_from": dt.date(2024, 3, 3), "date_to": dt.date(2024, 3, 20)},  # no whole month
+    {"date_from": dt.date(2024, 3, 3), "date_to": dt.date(2024, 4, 29)},  # none either
+    {"date_to": dt.date(2024, 5, 31), "limit": 4, "min_weight": 2},
+    {"date_to": dt.date(2024, 2, 29)},  # a leap month's last day
+    {"date_from": dt.date(2024, 12, 2)},
 ]
 FILTERS_MAP = [
     {},
@@ -66,6 +73,11 @@ FILTERS_MAP = [
     {"dyad": ("RUS", "UKR")},
     {"date_from": dt.date(2024, 5, 1), "date_to": dt.date(2024, 12, 31)},
     {"date_to": dt.date(2024, 2, 1), "types": ["PROTEST"]},
+    {"date_from": dt.date(2024, 2, 1), "date_to": dt.date(2024, 8, 31)},  # whole months
+    {"date_from": dt.date(2024, 2, 10), "date_to": dt.date(2024, 9, 5), "quad": 4},  # and days around
+    {"date_from": dt.date(2024, 6, 1), "types": ["ASSAULT", "CONSULT", "AID"], "limit": 3},
+    {"date_to": dt.date(2024, 4, 30)},
+    {"date_from": dt.date(2024, 4, 2), "date_to": dt.date(2024, 4, 20)},  # no whole month
 ]
 
 

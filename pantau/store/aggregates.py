@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pantau.store.derived import LOC_EXPRS, LOCATED
-from pantau.store.filters import QUAD_CASE, event_filters
+from pantau.store.derived import LOC_EXPRS, LOCATED, delta_sql
+from pantau.store.filters import QUAD_CASE, Where, event_filters
 
 PLACE_KEYS = ("name", "country", "lat", "lon")
 PLACE_ORDER = "n DESC, name NULLS LAST, country NULLS LAST, lat, lon"
@@ -38,24 +38,40 @@ def actor_network(
     fast: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Actor codes with their event counts (as actor, as recipient), busiest first, and the weighted
-    actor→recipient edges by quad. ``fast``: use the count tables (only without a date range; they hold
-    totals over all days)."""
+    actor→recipient edges by quad. ``fast``: use the count tables (totals, or whole months of a date range
+    plus the events of the days at its ends)."""
     if fast and date_from is None and date_to is None:
         where, params = ("WHERE quad = ?", [quad]) if quad is not None else ("", [])
-        actors = _dicts(
-            cur,
-            "SELECT code, sum(as_actor)::BIGINT AS as_actor, sum(as_recipient)::BIGINT AS as_recipient, "
-            f"(sum(as_actor) + sum(as_recipient))::BIGINT AS n_events FROM agg_actor_codes {where} "
-            "GROUP BY code ORDER BY n_events DESC, code LIMIT ?",
-            [*params, limit],
+        actors_from = f"SELECT code, as_actor, as_recipient FROM agg_actor_codes {where}"
+        edges_from = f"SELECT source, target, quad, weight FROM agg_actor_edges {where}"
+        return _network(cur, actors_from, edges_from, params, limit, min_weight)
+    months = _full_months(date_from, date_to) if fast else None
+    if months is not None:
+        # whole months from the monthly counts, the days around them from the events
+        w = Where()
+        w.add("month IS NOT NULL")
+        if months[0] is not None:
+            w.add("month >= ?", months[0])
+        if months[1] is not None:
+            w.add("month <= ?", months[1])
+        if quad is not None:
+            w.add("quad = ?", quad)
+        days = event_filters(quad=quad)
+        ends = ["date BETWEEN ? AND ?" for _ in months[2]]
+        if ends:
+            days.add("(" + " OR ".join(ends) + ")", *(d for pair in months[2] for d in pair))
+        else:
+            days.add("FALSE")
+        src = f"SELECT * FROM events {days.sql()}"
+        actors_from = (
+            f"SELECT code, as_actor, as_recipient FROM agg_actor_codes_m {w.sql()} UNION ALL "
+            f"SELECT code, as_actor, as_recipient FROM ({delta_sql('agg_actor_codes', src)})"
         )
-        edges = _dicts(
-            cur,
-            f"SELECT source, target, quad, sum(weight)::BIGINT AS weight FROM agg_actor_edges {where} "
-            "GROUP BY ALL HAVING sum(weight) >= ? ORDER BY weight DESC, source, target, quad LIMIT ?",
-            [*params, min_weight, limit],
+        edges_from = (
+            f"SELECT source, target, quad, weight FROM agg_actor_edges_m {w.sql()} UNION ALL "
+            f"SELECT source, target, quad, weight FROM ({delta_sql('agg_actor_edges', src)})"
         )
-        return actors, edges
+        return _network(cur, actors_from, edges_from, [*w.params, *days.params], limit, min_weight)
     w = event_filters(date_from=date_from, date_to=date_to, quad=quad)
     actors = _dicts(
         cur,
@@ -79,6 +95,51 @@ def actor_network(
     return actors, edges
 
 
+def _network(
+    cur: Any, actors_from: str, edges_from: str, params: list[Any], limit: int, min_weight: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Sum count rows (``code, as_actor, as_recipient`` and ``source, target, quad, weight``)."""
+    actors = _dicts(
+        cur,
+        "SELECT code, sum(as_actor)::BIGINT AS as_actor, sum(as_recipient)::BIGINT AS as_recipient, "
+        f"(sum(as_actor) + sum(as_recipient))::BIGINT AS n_events FROM ({actors_from}) "
+        "GROUP BY code ORDER BY n_events DESC, code LIMIT ?",
+        [*params, limit],
+    )
+    edges = _dicts(
+        cur,
+        f"SELECT source, target, quad, sum(weight)::BIGINT AS weight FROM ({edges_from}) "
+        "GROUP BY ALL HAVING sum(weight) >= ? ORDER BY weight DESC, source, target, quad LIMIT ?",
+        [*params, min_weight, limit],
+    )
+    return actors, edges
+
+
+def _full_months(
+    date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[dt.date | None, dt.date | None, list[tuple[dt.date, dt.date]]] | None:
+    """The range as whole months (first and last month, None: open) and the days left at its ends;
+    None when it holds no whole month (then the events answer alone)."""
+    days: list[tuple[dt.date, dt.date]] = []
+    first = date_from
+    if date_from is not None and date_from.day != 1:
+        first = _next_month(date_from)
+        days.append((date_from, first - dt.timedelta(days=1)))
+    last = None
+    if date_to is not None:
+        last = date_to.replace(day=1)
+        if _next_month(date_to) - dt.timedelta(days=1) != date_to:  # not the month's last day
+            days.append((last, date_to))
+            last = (last - dt.timedelta(days=1)).replace(day=1)
+    if first is not None and last is not None and first > last:
+        return None
+    return first, last, days
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def event_places(
     cur: Any,
     *,
@@ -93,7 +154,8 @@ def event_places(
 ) -> list[dict[str, Any]]:
     """Places of the matching events, busiest first: name, country, lat, lon (rounded to 4 places), the
     event count ``n``, the newest event ids (date, newest first, then id), the event types and the last
-    date. ``fast``: the typed location columns, and the place counts when the filter is on types alone."""
+    date. ``fast``: the typed location columns, and the place counts (all days or whole months) unless an
+    actor or dyad is asked for."""
     w = event_filters(date_from=date_from, date_to=date_to, actor=actor, dyad=dyad, types=types, quad=quad)
     if not fast:
         name, country, lat, lon = LOC_EXPRS.values()
@@ -109,7 +171,9 @@ def event_places(
             f"GROUP BY name, country, lat, lon ORDER BY {PLACE_ORDER} LIMIT ?",
             [*w.params, limit],
         )
-    if date_from is not None or date_to is not None or actor or dyad:
+    dated = date_from is not None or date_to is not None
+    months = _full_months(date_from, date_to) if dated else None
+    if actor or dyad or (dated and months is None):
         # a selective filter: one pass over the typed columns of the events it keeps
         w.add(LOCATED)
         return _dicts(
@@ -121,13 +185,33 @@ def event_places(
             f"FROM events {w.sql()} GROUP BY ALL ORDER BY {PLACE_ORDER} LIMIT ?",
             [*w.params, limit],
         )
-    # all days, at most a type filter: the place counts answer, then the newest ids of those places
+    # the place counts answer (all days, or whole months and the events of the days around them), then
+    # the newest ids of those places
+    kinds = event_filters(types=types, quad=quad)  # on the type alone, as the place counts have it
+    cols = "type, name, country, lat, lon, n, last_date"
+    if months is None:
+        rows_from, params = f"SELECT {cols} FROM agg_places {kinds.sql()}", kinds.params
+    else:
+        whole = event_filters(types=types, quad=quad)
+        whole.add("month IS NOT NULL")
+        if months[0] is not None:
+            whole.add("month >= ?", months[0])
+        if months[1] is not None:
+            whole.add("month <= ?", months[1])
+        days = event_filters(types=types, quad=quad)
+        ends = ["date BETWEEN ? AND ?" for _ in months[2]]
+        days.add("(" + " OR ".join(ends) + ")" if ends else "FALSE", *(d for pair in months[2] for d in pair))
+        rows_from = (
+            f"SELECT {cols} FROM agg_places_m {whole.sql()} UNION ALL "
+            f"SELECT {cols} FROM ({delta_sql('agg_places', f'SELECT * FROM events {days.sql()}')})"
+        )
+        params = [*whole.params, *days.params]
     places = _dicts(
         cur,
         "SELECT name, country, lat, lon, sum(n)::BIGINT AS n, list_sort(list(DISTINCT type)) AS types, "
-        f"max(last_date) AS last_date FROM agg_places {w.sql()} GROUP BY name, country, lat, lon "
+        f"max(last_date) AS last_date FROM ({rows_from}) GROUP BY name, country, lat, lon "
         f"ORDER BY {PLACE_ORDER} LIMIT ?",
-        [*w.params, limit],
+        [*params, limit],
     )
     w.add(LOCATED)
     ids = _recent_ids(cur, w.sql(), w.params, places)

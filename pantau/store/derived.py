@@ -6,9 +6,9 @@ transaction as every article write (``Store.upsert_many``, ``Store.delete``):
 
 * ``events.loc_name``, ``loc_country``, ``loc_lat``, ``loc_lon``: the location JSON as typed columns;
 * ``agg_actor_codes`` (quad, code: events naming it as actor / as recipient), ``agg_actor_edges`` (quad,
-  source, target: weight) and ``agg_places`` (type, place: events, last date) over all events, updated by
-  deltas (the rows an article removes are subtracted, the rows it adds are added), so a write costs the
-  size of the article, not of the store;
+  source, target: weight) and ``agg_places`` (type, place: events, last date), each also per month of
+  the event date (``*_m``, for date ranges), updated by deltas (the rows an article removes are
+  subtracted, the rows it adds are added), so a write costs the size of the article, not of the store;
 * ``agg_state``: the events table's row count and largest rowid when the tables were last brought up to
   date. A writer that bypasses the store (plain SQL inserts in tests, synthetic stores) changes them, so
   readers then see the derived data as stale and fall back to the plain queries; the next store write
@@ -21,7 +21,7 @@ from typing import Any
 
 from pantau.store.filters import QUAD_CASE
 
-VERSION = 1
+VERSION = 3
 LOC_EXPRS: dict[str, str] = {
     "loc_name": "coalesce(json_extract_string(location, '$.name'), json_extract_string(location, '$.text'))",
     "loc_country": "json_extract_string(location, '$.country')",
@@ -30,13 +30,30 @@ LOC_EXPRS: dict[str, str] = {
 }
 LOC_TYPES = {"loc_name": "VARCHAR", "loc_country": "VARCHAR", "loc_lat": "DOUBLE", "loc_lon": "DOUBLE"}
 LOCATED = "loc_lat BETWEEN -90 AND 90 AND loc_lon BETWEEN -180 AND 180"
-AGG_TABLES = ("agg_actor_codes", "agg_actor_edges", "agg_places")
+AGG_TABLES = (
+    "agg_actor_codes",
+    "agg_actor_edges",
+    "agg_actor_codes_m",
+    "agg_actor_edges_m",
+    "agg_places",
+    "agg_places_m",
+)
+PLACE_TABLES = ("agg_places", "agg_places_m")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS agg_actor_codes (quad INTEGER, code VARCHAR, as_actor BIGINT, as_recipient BIGINT);
 CREATE TABLE IF NOT EXISTS agg_actor_edges (quad INTEGER, source VARCHAR, target VARCHAR, weight BIGINT);
+CREATE TABLE IF NOT EXISTS agg_actor_codes_m (
+    month DATE, quad INTEGER, code VARCHAR, as_actor BIGINT, as_recipient BIGINT
+);
+CREATE TABLE IF NOT EXISTS agg_actor_edges_m (
+    month DATE, quad INTEGER, source VARCHAR, target VARCHAR, weight BIGINT
+);
 CREATE TABLE IF NOT EXISTS agg_places (
     type VARCHAR, name VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE, n BIGINT, last_date DATE
+);
+CREATE TABLE IF NOT EXISTS agg_places_m (
+    month DATE, type VARCHAR, name VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE, n BIGINT, last_date DATE
 );
 CREATE TABLE IF NOT EXISTS agg_state (version INTEGER, events_rows BIGINT, events_max_rowid BIGINT);
 """
@@ -45,34 +62,41 @@ CREATE TABLE IF NOT EXISTS agg_state (version INTEGER, events_rows BIGINT, event
 _KEYS = {
     "agg_actor_codes": ("quad", "code"),
     "agg_actor_edges": ("quad", "source", "target"),
+    "agg_actor_codes_m": ("month", "quad", "code"),
+    "agg_actor_edges_m": ("month", "quad", "source", "target"),
     "agg_places": ("type", "name", "country", "lat", "lon"),
+    "agg_places_m": ("month", "type", "name", "country", "lat", "lon"),
 }
 _COUNTS = {
     "agg_actor_codes": ("as_actor", "as_recipient"),
     "agg_actor_edges": ("weight",),
+    "agg_actor_codes_m": ("as_actor", "as_recipient"),
+    "agg_actor_edges_m": ("weight",),
     "agg_places": ("n",),
+    "agg_places_m": ("n",),
 }
 
 
-def _delta_sql(table: str, source: str) -> str:
+def delta_sql(table: str, source: str) -> str:
     """Counts contributed by the events of ``source`` (a SELECT with the events' columns)."""
-    if table == "agg_actor_codes":
+    m_in, m = ("date_trunc('month', date)::DATE AS month, ", "month, ") if table.endswith("_m") else ("", "")
+    if table.startswith("agg_actor_codes"):
         return (
-            f"WITH f AS (SELECT {QUAD_CASE} AS quad, actor_codes, recipient_codes FROM ({source})), "
-            "c AS (SELECT quad, unnest(actor_codes) AS code, 1 AS a, 0 AS r FROM f "
-            "UNION ALL SELECT quad, unnest(recipient_codes), 0, 1 FROM f) "
-            "SELECT quad, code, sum(a)::BIGINT AS as_actor, sum(r)::BIGINT AS as_recipient FROM c "
+            f"WITH f AS (SELECT {m_in}{QUAD_CASE} AS quad, actor_codes, recipient_codes FROM ({source})), "
+            f"c AS (SELECT {m}quad, unnest(actor_codes) AS code, 1 AS a, 0 AS r FROM f "
+            f"UNION ALL SELECT {m}quad, unnest(recipient_codes), 0, 1 FROM f) "
+            f"SELECT {m}quad, code, sum(a)::BIGINT AS as_actor, sum(r)::BIGINT AS as_recipient FROM c "
             "WHERE code IS NOT NULL GROUP BY ALL"
         )
-    if table == "agg_actor_edges":
+    if table.startswith("agg_actor_edges"):
         return (
-            f"WITH f AS (SELECT unnest(actor_codes) AS source, recipient_codes, {QUAD_CASE} AS quad "
-            f"FROM ({source})), g AS (SELECT quad, source, unnest(recipient_codes) AS target FROM f) "
-            "SELECT quad, source, target, count(*)::BIGINT AS weight FROM g "
+            f"WITH f AS (SELECT {m_in}unnest(actor_codes) AS source, recipient_codes, {QUAD_CASE} AS quad "
+            f"FROM ({source})), g AS (SELECT {m}quad, source, unnest(recipient_codes) AS target FROM f) "
+            f"SELECT {m}quad, source, target, count(*)::BIGINT AS weight FROM g "
             "WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target GROUP BY ALL"
         )
     return (
-        "SELECT type, loc_name AS name, loc_country AS country, round(loc_lat, 4) AS lat, "
+        f"SELECT {m_in}type, loc_name AS name, loc_country AS country, round(loc_lat, 4) AS lat, "
         "round(loc_lon, 4) AS lon, count(*)::BIGINT AS n, max(date) AS last_date "
         f"FROM ({source}) WHERE {LOCATED} GROUP BY ALL"
     )
@@ -131,7 +155,7 @@ def rebuild(con: Any) -> None:
     con.execute(f"UPDATE events SET {sets}")
     for table in AGG_TABLES:
         con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} {_delta_sql(table, 'SELECT * FROM events')}")
+        con.execute(f"INSERT INTO {table} {delta_sql(table, 'SELECT * FROM events')}")
     con.execute("DELETE FROM agg_state")
 
 
@@ -154,9 +178,9 @@ def ensure(con: Any) -> bool:
 def _apply(con: Any, table: str, source: str, params: list[Any], sign: int) -> None:
     """Add (``sign`` 1) or subtract (-1) the counts of ``source``'s events, group by group."""
     keys, counts = _KEYS[table], _COUNTS[table]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _pantau_delta AS {_delta_sql(table, source)}", params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pantau_delta AS {delta_sql(table, source)}", params)
     sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in counts)
-    places = table == "agg_places"
+    places = table in PLACE_TABLES
     signed = ", ".join([*keys, *(f"{sign} * {c}" for c in counts), *(["last_date"] if places else [])])
     extra = ", max(last_date) AS last_date" if places else ""
     con.execute(
@@ -168,7 +192,8 @@ def _apply(con: Any, table: str, source: str, params: list[Any], sign: int) -> N
     con.execute(
         f"DELETE FROM {table} a WHERE EXISTS (SELECT 1 FROM _pantau_delta d WHERE {_match(table, 'a', 'd')})"
     )
-    con.execute(f"INSERT INTO {table} SELECT * FROM _pantau_merged WHERE {counts[0]} > 0")
+    nonzero = " OR ".join(f"{c} <> 0" for c in counts)
+    con.execute(f"INSERT INTO {table} SELECT * FROM _pantau_merged WHERE {nonzero}")
 
 
 class Maintainer:
@@ -190,11 +215,12 @@ class Maintainer:
         source = f"SELECT * FROM events WHERE {where}"
         for table in AGG_TABLES:
             _apply(self.con, table, source, params, -1)
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _pantau_lost AS "
-            f"SELECT DISTINCT {', '.join(_KEYS['agg_places'])} FROM ({_delta_sql('agg_places', source)})",
-            params,
-        )
+        for table in PLACE_TABLES:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _pantau_lost_{table} AS "
+                f"SELECT DISTINCT {', '.join(_KEYS[table])} FROM ({delta_sql(table, source)})",
+                params,
+            )
         self.lost_places = True
 
     def insert_events_sql(self, cols: str, view: str) -> str:
@@ -219,14 +245,15 @@ class Maintainer:
         if not self.fresh:
             rebuild(con)
             return
-        if self.lost_places:  # a place's last date may have left with the deleted events
+        for table in PLACE_TABLES if self.lost_places else ():
+            # a place's last date may have left with the deleted events
+            month = " AND date_trunc('month', e.date) = p.month" if table.endswith("_m") else ""
             con.execute(
-                "UPDATE agg_places p SET last_date = (SELECT max(e.date) FROM events e WHERE "
+                f"UPDATE {table} p SET last_date = (SELECT max(e.date) FROM events e WHERE "
                 f"{LOCATED} AND e.type IS NOT DISTINCT FROM p.type "
                 "AND e.loc_name IS NOT DISTINCT FROM p.name AND e.loc_country IS NOT DISTINCT FROM p.country "
-                "AND round(e.loc_lat, 4) = p.lat "
-                "AND round(e.loc_lon, 4) = p.lon) "
-                f"WHERE EXISTS (SELECT 1 FROM _pantau_lost l WHERE {_match('agg_places', 'l', 'p')})"
+                f"AND round(e.loc_lat, 4) = p.lat AND round(e.loc_lon, 4) = p.lon{month}) "
+                f"WHERE EXISTS (SELECT 1 FROM _pantau_lost_{table} l WHERE {_match(table, 'l', 'p')})"
             )
         con.execute("DELETE FROM agg_state")  # stale until :meth:`committed`
 

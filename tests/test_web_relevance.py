@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from pantau.api import create_app
 from pantau.api.db import ensure_schema
+from pantau.web.relevance import weights
 
 STORIES_SQL = Path(__file__).resolve().parents[1] / "pantau" / "stories" / "schema.sql"
 
@@ -64,9 +65,11 @@ def _build(path: Path, coder: dict[str, float] | None = None) -> None:
              [e["code"] for e in rec], day],
         )
     if coder is not None:
-        con.execute("ALTER TABLE articles ADD COLUMN political_relevance DOUBLE")
+        col = weights()["coder_column"]
+        assert col.isidentifier()
+        con.execute(f"ALTER TABLE articles ADD COLUMN IF NOT EXISTS {col} DOUBLE")
         for aid, score in coder.items():
-            con.execute("UPDATE articles SET political_relevance = ? WHERE id = ?", [score, aid])
+            con.execute(f"UPDATE articles SET {col} = ? WHERE id = ?", [score, aid])
     con.close()
 
 

@@ -48,6 +48,15 @@ def _kb_sectors() -> set[str]:
     return set(re.findall(r"\bsector:\s*([A-Z]{2,4})\b", text))
 
 
+def _removal_rules() -> set[str]:
+    """Furniture rules of the cleaner (furniture.yaml keys and the rules named in its code)."""
+    clean = ROOT / "pantau" / "clean"
+    rules = set(yaml.safe_load((clean / "furniture.yaml").read_text(encoding="utf-8")))
+    for path in clean.glob("*.py"):
+        rules.update(re.findall(r'Removed\([^,]+, "([a-z_]+)"', path.read_text(encoding="utf-8")))
+    return rules
+
+
 def _alert_kinds() -> set[str]:
     from pantau.stories import alerting
 
@@ -80,6 +89,8 @@ def test_both_languages_have_the_same_keys() -> None:
         ("alert", _alert_kinds()),
         ("channel", {"conflict", "cbrn", "cooperation"}),
         ("relation", {"copy", "near_copy", "syndicated"}),
+        ("rule", _removal_rules()),
+        ("label", {"PER", "LOC", "ORG", "ACTOR"}),
     ],
 )
 def test_every_shown_value_is_translated(prefix: str, values: set[str]) -> None:

@@ -8,10 +8,10 @@
   try {
     const a = await P.api("/api/articles/" + encodeURIComponent(qs.id));
     const spans = [];
-    a.entities.forEach((e) => { if (e.start != null) spans.push({ start: e.start, end: e.end, cls: "ent", attrs: { ent: e.idx }, title: `${e.label} ${e.code || ""}/${P.v("sector", e.sector)} ${e.name || ""}` }); });
+    a.entities.forEach((e) => { if (e.start != null) spans.push({ start: e.start, end: e.end, cls: "ent", attrs: { ent: e.idx }, title: `${P.v("label", e.label)} ${e.code || ""}/${P.v("sector", e.sector)} ${e.name || ""}` }); });
     a.quotes.forEach((q) => { if (q.start != null) spans.push({ start: q.start, end: q.end, cls: "quote", attrs: { quote: q.id }, title: `“” ${q.speaker_code || ""}` }); });
     a.events.forEach((e) => (e.evidence || []).forEach((s) => spans.push({ start: s.start, end: s.end, cls: "ev", attrs: { ev: e.id }, title: `${P.v("type", e.type)} ${(e.actor_codes || []).join("+")}→${(e.recipient_codes || []).join("+")}` })));
-    const removed = (a.removed || []).map((r) => `<li><span class="code">${P.esc(r.rule)}</span> ${P.esc(r.text)}</li>`).join("");
+    const removed = (a.removed || []).map((r) => `<li><span class="code" title="${P.esc(r.rule)}">${P.esc(P.v("rule", r.rule))}</span> ${P.esc(r.text)}</li>`).join("");
     const evList = a.events.map((e) => `<li data-ev="${P.esc(e.id)}">${P.typeBadge(e.type, e.quad)} ${P.codes(e.actor_codes)} → ${P.codes(e.recipient_codes)}
         ${e.mode ? `<span class="muted mode">${P.esc(P.v("mode", e.mode))}</span>` : ""}
         <span class="muted">${P.esc(P.date(e.date))} <span class="fact">${P.esc(P.v("fact", e.factuality))}</span>

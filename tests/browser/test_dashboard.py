@@ -375,3 +375,33 @@ def test_both_languages_show_translated_values_and_local_dates(server: str, brow
         assert not pw.errors, pw.errors
     finally:
         ctx.close()
+
+
+def test_overview_leads_with_what_changed(server: str, page: Any) -> None:
+    import datetime as dt
+
+    pw = page
+    pw.page.goto(server + "/")
+    pw.page.wait_for_selector("#changed[data-ready]", state="attached")
+    assert pw.page.eval_on_selector("main", "m => m.querySelector('.card').id") == "changed"
+    alerts = _api(server, "/api/alerts", limit=5)["items"]
+    days = pw.page.eval_on_selector_all("#new-alerts a[data-day]", "as => as.map(a => a.dataset.day)")
+    assert days == [str(a["day"])[:10] for a in alerts]
+    # Rising: conflict magnitude of the last 30 days of data against the 30 days before.
+    dyads = _api(server, "/api/index/dyads", limit=12)["items"]
+    last = max(dt.date.fromisoformat(d["last_day"][:10]) for d in dyads)
+    mid = last - dt.timedelta(days=29)
+    data = _api(server, "/api/index", dyad=[d["dyad"] for d in dyads[:10]],
+                **{"from": (last - dt.timedelta(days=59)).isoformat()}, alerts="false")["dyads"]
+    rising = []
+    for d in data:
+        recent = sum(abs(v or 0) for day, v in zip(d["day"], d["conflict"], strict=True)
+                     if dt.date.fromisoformat(day) >= mid)
+        before = sum(abs(v or 0) for day, v in zip(d["day"], d["conflict"], strict=True)
+                     if dt.date.fromisoformat(day) < mid)
+        if recent > before:
+            rising.append((recent - before, d["dyad"]))
+    want = [name for _, name in sorted(rising, key=lambda x: -x[0])][:5]
+    got = pw.page.eval_on_selector_all("#rising li[data-dyad]", "ls => ls.map(l => l.dataset.dyad)")
+    assert got == want
+    assert not pw.errors, pw.errors

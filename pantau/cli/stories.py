@@ -132,8 +132,10 @@ def _update(store: Any, quiet: bool) -> None:
 @click.option("--limit", type=int, default=30, show_default=True, help="rows of the table listing")
 @click.option("--min-articles", type=int, default=1, show_default=True)
 @click.option("--no-update", is_flag=True, help="do not process new articles/events first")
+@click.option("--explain", "explain", default=None, metavar="STORY",
+              help="why each article of STORY joined it (merge features, contributions, P)")
 def stories_cmd(action: str, story_id: str | None, db: str | None, fmt: str, limit: int, min_articles: int,
-                no_update: bool) -> None:
+                no_update: bool, explain: str | None) -> None:
     """Stories: clusters of articles about one event or tightly connected development.
 
     Runs the incremental update first. ``--format jsonl`` prints every story as
@@ -145,6 +147,9 @@ def stories_cmd(action: str, story_id: str | None, db: str | None, fmt: str, lim
         if not no_update:
             _update(store, quiet=fmt == "jsonl")
         con = store.con
+        if explain:
+            _explain(con, explain, fmt)
+            return
         if action == "show":
             if not story_id:
                 raise click.UsageError("pantau stories show STORY_ID")
@@ -188,6 +193,34 @@ def stories_cmd(action: str, story_id: str | None, db: str | None, fmt: str, lim
             ([r["id"], _span(r["first_date"], r["last_date"]), r["n_articles"], r["n_outlets"],
               r["n_events"], r["title"] or "(untitled)"] for r in rows),
         )
+
+
+def _explain(con: Any, story_id: str, fmt: str) -> None:
+    """Print the merge decision kept for each article of a story."""
+    from pantau import stories
+
+    rows = stories.story_reasons(con, story_id)
+    if not rows:
+        raise click.ClickException(f"no story {story_id}")
+    if fmt == "jsonl":
+        for r in rows:
+            click.echo(json.dumps(r, default=_json_default, ensure_ascii=False))
+        return
+    for r in rows:
+        why = r["reason"] or {}
+        head = f"{r['published_date'] or '?'} {(r['outlet'] or '?')[:18]:<18} {(r['title'] or '')[:60]}"
+        if "copy_of" in why:
+            click.echo(f"{head}\n    copy of {why['copy_of']} (similarity {why['similarity']})")
+        elif "contributions" in why:
+            top = sorted(why["contributions"].items(), key=lambda kv: -abs(kv[1]))
+            parts = ", ".join(f"{k}={why['features'][k]} ({v:+.2f})" for k, v in top if abs(v) >= 0.05)
+            rival = why.get("runner_up")
+            alt = f"; runner-up {rival['story']} P={rival['p']}" if rival else ""
+            click.echo(f"{head}\n    joined: P={why['p']}: {parts}{alt}")
+        else:
+            best = why.get("best")
+            alt = f" (best candidate {best['story']} P={best['p']})" if best else ""
+            click.echo(f"{head}\n    started the story{alt}")
 
 
 @main.command("index")

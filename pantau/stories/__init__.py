@@ -18,6 +18,7 @@ from pantau.stories.query import get_story as _get_story
 from pantau.stories.query import list_stories as _list_stories
 from pantau.stories.query import story_events as _story_events
 from pantau.stories.query import story_members as _story_members
+from pantau.stories.query import story_reasons as _story_reasons
 
 # Read functions answer empty (not an error) on a database where update() never ran.
 list_stories = tolerant(_list_stories, [])
@@ -25,9 +26,10 @@ get_story = tolerant(_get_story, None)
 list_dyads = tolerant(_list_dyads, [])
 story_members = tolerant(_story_members, {})
 story_events = tolerant(_story_events, {})
+story_reasons = tolerant(_story_reasons, [])
 
 __all__ = ["update", "list_stories", "get_story", "index_series", "alerts", "ensure_schema", "list_dyads",
-           "normalise_dyad", "story_members", "story_events"]
+           "normalise_dyad", "story_members", "story_events", "story_reasons"]
 
 
 def index_series(con: Any, dyad: str, date_from: Any = None, date_to: Any = None, **kw: Any) -> list[dict]:

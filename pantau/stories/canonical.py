@@ -6,7 +6,9 @@ Two event records (from different articles) are the same event when all hold:
   and the recipient code sets intersect or one of them is empty;
 - compatible date: both dates known and equal within the coarser precision (day: same day,
   week: at most 6 days apart, month: same month, year: same year) and the same place or the
-  same story; or a date is missing and both articles are in the same story.
+  same story, or both dated to the same day with actors and recipients both shared (the full dyad:
+  the same event reported by outlets whose articles fell into different stories); or a date is
+  missing and both articles are in the same story.
 Two records from one article are never merged (the extractor already decided they differ).
 Only factuality asserted / future counts; others are recorded as skipped.
 
@@ -134,7 +136,18 @@ def matches(c: Canon, ev: dict[str, Any]) -> bool:
         return False
     same_place = ev["location"] is not None and c.location is not None and \
         ev["location"].lower() == c.location.lower()
-    return same_place or same_story
+    return same_place or same_story or _same_dyad_day(c, ev)
+
+
+def _same_dyad_day(c: Canon, ev: dict[str, Any]) -> bool:
+    """Across outlets and stories: the same type, on the same day (both dates to the day), with both
+    sides named and shared (actors and recipients intersect). Why: two outlets word one strike or one
+    meeting differently, so their articles may land in different stories, and each may name another
+    place (the city, the province) or none; the full dyad on one day is the event's identity."""
+    if (c.precision or "day") != "day" or (ev["date_precision"] or "day") != "day":
+        return False
+    return bool(ev["recipients"] and c.recipients and ev["recipients"] & c.recipients
+                and ev["date"] == c.date)
 
 
 class _Blocks:
@@ -151,12 +164,15 @@ class _Blocks:
     def __init__(self) -> None:
         self.by_story: dict[tuple[str, str], dict[str, Canon]] = {}
         self.by_place: dict[tuple[str, str, int], dict[str, Canon]] = {}
+        self.by_day: dict[tuple[str, date], dict[str, Canon]] = {}
 
     def add(self, c: Canon) -> None:
         for sid in c.stories:
             self.by_story.setdefault((c.type, sid), {})[c.id] = c
         if c.location is not None and c.date is not None:
             self.by_place.setdefault((c.type, c.location.lower(), c.date.year), {})[c.id] = c
+        if c.date is not None and (c.precision or "day") == "day":
+            self.by_day.setdefault((c.type, c.date), {})[c.id] = c
 
     def candidates(self, e: dict[str, Any]) -> list[Canon]:
         found: dict[str, Canon] = {}
@@ -166,6 +182,8 @@ class _Blocks:
             place, year = e["location"].lower(), e["date"].year
             for y in (year - 1, year, year + 1):
                 found.update(self.by_place.get((e["type"], place, y), {}))
+        if e["date"] is not None:
+            found.update(self.by_day.get((e["type"], e["date"]), {}))
         return list(found.values())
 
 
@@ -208,16 +226,28 @@ def _pending(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def _load(con: Any, lo: date | None, hi: date | None, stories: list[str]) -> dict[str, Canon]:
-    """Existing canonical events that new records could join (near in time or in the same stories)."""
+def _load(con: Any, lo: date | None, hi: date | None, stories: list[str],
+          places: list[str] | None = None) -> dict[str, Canon]:
+    """Existing canonical events that new records could join: those of the same stories, those within
+    a week of the new records' dates (same-day matches across outlets, week precision), and those at
+    one of the new records' places within a year either side (month / year precision by place).
+
+    Why not every event within +-400 days: on a full store that read most of the table for each chunk,
+    while a place match is the only way an event a year away can still be matched."""
+    near_lo = lo - timedelta(days=7) if lo else None
+    near_hi = hi + timedelta(days=7) if hi else None
+    far_lo = lo - timedelta(days=400) if lo else None
+    far_hi = hi + timedelta(days=400) if hi else None
     rows = con.execute(
         """SELECT id, type, mode, actor_codes, recipient_codes, date, date_precision, location_name, story_id,
                   n_mentions, sources, cbrn, first_evidence, day
            FROM canonical_events
-           WHERE (day BETWEEN ? AND ?) OR story_id IN (SELECT unnest(?))
+           WHERE (day BETWEEN ? AND ?)
+              OR (lower(location_name) IN (SELECT unnest(?)) AND day BETWEEN ? AND ?)
+              OR story_id IN (SELECT unnest(?))
               OR id IN (SELECT m.canonical_id FROM event_mentions m JOIN story_articles s
                         ON s.article_id = m.article_id WHERE s.story_id IN (SELECT unnest(?)))""",
-        [lo, hi, stories, stories],
+        [near_lo, near_hi, places or [], far_lo, far_hi, stories, stories],
     ).fetchall()
     out: dict[str, Canon] = {}
     for (cid, t, mode, acts, recs, d, prec, loc, sid, n, sources, cbrn, fe, day) in rows:
@@ -274,10 +304,11 @@ def _update_chunk(con: Any, chunk: int) -> dict[str, Any]:
     if not pend:
         return res
     days = [e["date"] or e["published_date"] for e in counts if (e["date"] or e["published_date"])]
-    lo = min(days) - timedelta(days=400) if days else None
-    hi = max(days) + timedelta(days=400) if days else None
+    lo = min(days) if days else None
+    hi = max(days) if days else None
     stories = sorted({e["story_id"] for e in counts if e["story_id"]})
-    canon = _load(con, lo, hi, stories)
+    places = sorted({e["location"].lower() for e in counts if e["location"]})
+    canon = _load(con, lo, hi, stories, places)
     old_days = {cid: c.day for cid, c in canon.items()}
     blocks = _Blocks()
     for c in canon.values():

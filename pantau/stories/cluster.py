@@ -46,6 +46,7 @@ from pantau.stories.common import (
     strip_furniture,
     words,
 )
+from pantau.stories.features import MergeModel, kb_names, lemmas, merge_model
 
 # A run of capitalised words ("Khan Sheikhoun", "Mariano Rajoy", "Suu Kyi"): a name.
 _NAME = re.compile(r"(?<![\w])[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|al|bin|binti|van|de|der|von))*")
@@ -126,7 +127,8 @@ def countries_and_places(text: str) -> tuple[list[str], list[str]]:
 
 
 _N_CTY = 4096  # hashed columns reserved for country codes
-_LAYOUT = 2  # version of the vector column layout (words | names | countries) in story_meta
+_N_TTL = 16384  # hashed columns reserved for the title's root lemmas
+_LAYOUT = 3  # version of the vector column layout (words | names | title | countries) in story_meta
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -177,18 +179,29 @@ def story_id_for(article_id: str) -> str:
 class StoryClusterer:
     """Holds the active stories in memory between days; flush() writes everything to the DB."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: MergeModel | None = None, oracle: dict[str, str] | None = None) -> None:
+        """``model``: the merge decision (default: merge_model.yaml). ``oracle`` (training only): the
+        gold story of each article; every candidate's features are recorded in ``trace`` and the article
+        follows its gold story instead of the model."""
         cfg = config()["clustering"]
+        self.model = model or merge_model()
+        self.oracle = oracle
+        self.story_gold: dict[str, str | None] = {}
+        self.trace: list[tuple[str, str, bool, np.ndarray]] = []
         self.cfg = cfg
         self.n_features: int = cfg["n_features"]
-        # column ranges: words [0, half), names and places [half, n - _N_CTY), countries the rest
+        # column ranges: words [0, half), names and places [half, ttl), title [ttl, n - _N_CTY),
+        # countries the rest
         self.half = self.n_features // 2
+        self.ttl = self.n_features - _N_CTY - _N_TTL
         self.vectorizer = HashingVectorizer(
             n_features=self.half, analyzer=_identity, alternate_sign=False, norm=None
         )
         self.ent_vectorizer = HashingVectorizer(
-            n_features=self.n_features - self.half - _N_CTY, analyzer=_identity, alternate_sign=False,
-            norm=None,
+            n_features=self.ttl - self.half, analyzer=_identity, alternate_sign=False, norm=None,
+        )
+        self.ttl_vectorizer = HashingVectorizer(
+            n_features=_N_TTL, analyzer=_identity, alternate_sign=False, norm=None
         )
         self.cty_vectorizer = HashingVectorizer(
             n_features=_N_CTY, analyzer=_identity, alternate_sign=False, norm=None
@@ -367,16 +380,17 @@ class StoryClusterer:
             lead = _DATELINE.sub("", body[: cfg["name_lead_chars"] + 80], count=1)
             name_src = lead[: cfg["name_lead_chars"]]
         # a title in Title Case capitalises every word: only names also found in the lead count
-        ents: list[str] = []
-        if cfg["w_names"] > 0:
-            body_names = names(name_src)
-            known = set(body_names)
-            ents = [w for w in names(title) if w in known] * cfg["title_weight"] + body_names
+        body_names = names(name_src)
+        known = set(body_names)
+        ents = kb_names([w for w in names(title) if w in known] * cfg["title_weight"] + body_names)
         places, ctys = countries_and_places((title + "\n" + name_src)[: cfg["place_lead_chars"]])
         if cfg["place_names"]:
             ents += [f"@{p}" for p in places]
         foreign = sorted({c for c in ctys if c != cfg["home_country"]})
-        return {"text": text_toks, "ent": ents, "cty": foreign or sorted(set(ctys))}
+        if cfg.get("root_lemmas", True):
+            text_toks = lemmas(text_toks)
+        return {"text": text_toks, "ent": ents, "title": lemmas(content_words(title)),
+                "cty": foreign or sorted(set(ctys))}
 
     def vectorize(self, feats: list[dict[str, list[str]]]) -> sp.csr_matrix:
         """Rows with two unit-length TF-IDF parts in disjoint column ranges: words, and names +
@@ -385,8 +399,9 @@ class StoryClusterer:
         half, n = self.half, self.n_features
         xt = self.vectorizer.transform([f["text"] for f in feats]).tocsr()
         xe = self.ent_vectorizer.transform([f["ent"] for f in feats]).tocsr()
+        xh = self.ttl_vectorizer.transform([f["title"] for f in feats]).tocsr()
         xc = self.cty_vectorizer.transform([f["cty"] for f in feats]).tocsr()
-        x = sp.hstack([xt, xe, xc], format="csr")
+        x = sp.hstack([xt, xe, xh, xc], format="csr")
         assert x.shape[1] == n
         x.sum_duplicates()
         present = x.copy()
@@ -396,9 +411,9 @@ class StoryClusterer:
         idf = np.log((self.n_docs + 1.0) / (self.df + 1.0)) + 1.0
         x.data = np.log1p(x.data) * idf[x.indices]
         # normalise each part to unit length
-        part = (x.indices >= half).astype(np.int64) + (x.indices >= n - _N_CTY)
+        part = (x.indices >= half).astype(np.int64) + (x.indices >= self.ttl) + (x.indices >= n - _N_CTY)
         rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-        sq = np.zeros((x.shape[0], 3))
+        sq = np.zeros((x.shape[0], 4))
         np.add.at(sq, (rows, part), x.data ** 2)
         sq[sq == 0] = 1.0
         x.data = x.data / np.sqrt(sq[rows, part])
@@ -458,7 +473,7 @@ class StoryClusterer:
         lab_prev = np.array(labels, dtype=np.int64)
         n2t = np.zeros(len(active))
         n2e = np.zeros(len(active))
-        half, ncty = self.half, self.n_features - _N_CTY
+        half, ttl, ncty = self.half, self.ttl, self.n_features - _N_CTY
         if mats:
             members = sp.vstack(mats).tocsr()
             # centroid of each active story = sum of its recent member vectors; squared norms per part
@@ -468,36 +483,59 @@ class StoryClusterer:
             )
             cent = assign @ members
             n2t = _sq_norms(_cols(cent, 0, half))
-            n2e = _sq_norms(_cols(cent, half, ncty))
+            n2e = _sq_norms(_cols(cent, half, ttl))
             mem_c = _binary(_cols(members, ncty, self.n_features))
+            mem_eb = _binary(_cols(members, half, ttl))
+            mem_ttl = _cols(members, ttl, ncty)
         if xd is not None:
-            xt, xe = _cols(xd, 0, half), _cols(xd, half, ncty)
+            xt, xe, xh = _cols(xd, 0, half), _cols(xd, half, ttl), _cols(xd, ttl, ncty)
             xc = _binary(_cols(xd, ncty, self.n_features))
+            # shared names weighted by their idf: one rare shared name ("Saracen") is strong evidence
+            xeb = _binary(xe)
+            rare = self.cfg.get("rare_name_df", 3.0)
+            xer = xeb.copy()  # names that are rare in the decayed document frequencies
+            xer.data = (self.df[xer.indices] <= rare).astype(xer.data.dtype)
+            xer.eliminate_zeros()
             has_e = np.diff(xe.indptr) > 0
             has_c = np.diff(xc.indptr) > 0
             if mats:
                 st_prev = (xt @ members.T).toarray()
                 se_prev = (xe @ members.T).toarray()
+                sr_prev = (xer @ mem_eb.T).toarray()
+                sh_prev = (xh @ mem_ttl.T).toarray()
                 sc_prev = (xc @ mem_c.T).toarray() > 0
                 mhas_c = np.diff(mem_c.indptr) > 0
             else:
                 m0 = np.zeros((xd.shape[0], 0))
                 st_prev, se_prev, sc_prev, mhas_c = m0, m0, m0 > 0, np.zeros(0, dtype=bool)
+                sr_prev = sh_prev = m0
             st_day = (xt @ xt.T).toarray()
             se_day = (xe @ xe.T).toarray()
+            sr_day = (xer @ xeb.T).toarray()
+            sh_day = (xh @ xh.T).toarray()
             sc_day = (xc @ xc.T).toarray() > 0
         lastd = [self.stories[sid].last_date for sid in active]
+        # per active story, kept up to date as articles join: age on the news clock, calendar gap,
+        # and which stories each outlet already reports (vectors, not a loop over stories per article)
+        age_all = np.array([ages_of(d) for d in lastd], dtype=float)
+        cal_all = np.array([(day - d).days if day is not None and d is not None else 0 for d in lastd])
+        by_outlet: dict[str, list[int]] = {}
+        for q, s_id in enumerate(active):
+            for o in self.stories[s_id].outlets:
+                by_outlet.setdefault(o, []).append(q)
         day_lab = np.full(len(idx_vec), -1, dtype=np.int64)
         new_rows: list[int] = []
         new_sids: list[str] = []
-        a_ent = cfg["w_names"]
+        model = self.model
 
         for i, art in enumerate(arts):
             aid = art["id"]
             sid: str | None = None
             sim = 1.0
+            reason: dict[str, Any] = {"new": True}
             if aid in joinable:
                 orig, sim = copies[aid]
+                reason = {"copy_of": orig, "similarity": round(float(sim), 3)}
                 sid = self.art_story.get(orig)
                 if sid not in self.stories:
                     sid = None
@@ -507,10 +545,11 @@ class StoryClusterer:
                 labs = np.concatenate([lab_prev, day_lab[:k][prev]])
                 wt = np.concatenate([st_prev[k], st_day[k, :k][prev]])
                 we = np.concatenate([se_prev[k], se_day[k, :k][prev]])
+                wr = np.concatenate([sr_prev[k], sr_day[k, :k][prev]])
+                wh = np.concatenate([sh_prev[k], sh_day[k, :k][prev]])
                 wc = np.concatenate([sc_prev[k], sc_day[k, :k][prev]])
                 mc = np.concatenate([mhas_c, has_c[:k][prev]])
                 na = len(active)
-                a = a_ent if has_e[k] else 0.0
                 if len(labs):
                     dots_t = np.bincount(labs, weights=wt, minlength=na)
                     dots_e = np.bincount(labs, weights=we, minlength=na)
@@ -519,41 +558,57 @@ class StoryClusterer:
                 else:
                     dots_t = dots_e = overlap_c = story_c = np.zeros(na)
                 ok = n2t > 0
-                scores = np.full(na, -np.inf)
-                age = np.zeros(na)
-                if day is not None:
-                    age = np.array([ages_of(d) for d in lastd], dtype=float)
-                a_s = np.full(na, a)
+                age = age_all[:na]
                 cent_e = np.where(n2e > 0, dots_e / np.sqrt(np.where(n2e > 0, n2e, 1.0)), 0.0)
                 cent_t = np.where(ok, dots_t / np.sqrt(np.where(ok, n2t, 1.0)), 0.0)
-                cent_s = cent_t + cfg["names_in_centroid"] * a_s * np.maximum(0.0, cent_e - cent_t)
-                best_member = np.full(na, -1.0)
+                mem_t = np.zeros(na)
+                mem_e = np.zeros(na)
+                mem_r = np.zeros(na)
+                mem_h = np.zeros(na)
                 if len(labs):
-                    # names can only add: an article with few names (markets) keeps its word similarity
-                    pair = wt + a_s[labs] * np.maximum(0.0, we - wt)
-                    np.maximum.at(best_member, labs, pair)
-                scores[ok] = cfg["w_centroid"] * cent_s[ok] + cfg["w_member"] * best_member[ok]
-                scores -= cfg["time_penalty"] * age
-                if has_c[k]:
-                    conflict = (story_c > 0) & (overlap_c == 0)
-                    scores[conflict] -= cfg["place_conflict_penalty"]
+                    np.maximum.at(mem_t, labs, wt)
+                    np.maximum.at(mem_e, labs, we)
+                    np.maximum.at(mem_r, labs, wr)
+                    np.maximum.at(mem_h, labs, wh)
+                conflict = (story_c > 0) & (overlap_c == 0) if has_c[k] else np.zeros(na, dtype=bool)
+                outlet = source_outlet.get(aid) or art.get("outlet") or ""
+                same_out = np.zeros(na)
+                same_out[by_outlet.get(outlet, [])] = 1.0
+                feats_x = np.column_stack([cent_t, mem_t, cent_e, mem_e, np.log1p(mem_r),
+                                           mem_h, age, conflict, same_out]) * 1.0
+                logit = model.logits(feats_x)
+                logit[~ok] = -np.inf
                 if series[i] and day is not None:
                     # a daily report (oil price, rupiah) joins only a story of its own day: the
                     # next day's report is a new event written from the same template
-                    cal = np.array([(day - d).days if d is not None else 0 for d in lastd])
-                    scores[cal > 0] = -np.inf
-                codes = actors.get(aid) or set()
-                if codes:
-                    for j, s_id in enumerate(active):
-                        top = self._top_actors(self.stories[s_id])
-                        if top:
-                            scores[j] += cfg["actor_bonus"] * len(codes & top) / len(codes | top)
-                j = int(np.argmax(scores))
-                if scores[j] >= cfg["threshold"]:
-                    sid, sim = active[j], float(scores[j])
+                    logit[cal_all[:na] > 0] = -np.inf
+                j = int(np.argmax(logit))
+                p_best = float(model.prob(feats_x[j:j + 1])[0])
+                join = bool(np.isfinite(logit[j])) and p_best >= model.threshold
+                if self.oracle is not None:  # training: record every candidate, follow the gold story
+                    gold = self.oracle.get(aid)
+                    live = np.flatnonzero(np.isfinite(logit))
+                    same = np.array([self.story_gold.get(active[q]) == gold for q in live], dtype=bool)
+                    for q, y in zip(live, same, strict=True):
+                        self.trace.append((aid, active[q], bool(y), feats_x[q]))
+                    join = bool(same.any())
+                    if join:
+                        j = int(live[same][np.argmax(logit[live[same]])])
+                if join:
+                    sid = active[j]
+                    reason = model.reason(feats_x[j])
+                    sim = reason["p"]
+                    ranked = np.argsort(-logit)
+                    rival = next((int(q) for q in ranked if int(q) != j and np.isfinite(logit[q])), None)
+                    if rival is not None:
+                        reason["runner_up"] = {"story": active[rival],
+                                               "p": round(float(model.prob(feats_x[rival:rival + 1])[0]), 3)}
                     n2t[j] += 2.0 * dots_t[j] + 1.0
                     n2e[j] += 2.0 * dots_e[j] + float(has_e[k])
                     day_lab[k] = j
+                elif np.isfinite(logit[j]):
+                    reason = {"new": True, "best": {"story": active[j],
+                                                    "p": round(float(model.prob(feats_x[j:j + 1])[0]), 3)}}
             if sid is None:
                 sid = story_id_for(aid)
                 n = 0
@@ -561,6 +616,8 @@ class StoryClusterer:
                     n += 1
                     sid = f"{story_id_for(aid)}-{n}"
                 self.stories[sid] = StoryAgg(sid, None, day, day)
+                if self.oracle is not None:
+                    self.story_gold[sid] = self.oracle.get(aid)
                 sim = 1.0
                 if k is not None:
                     index[sid] = len(active)
@@ -568,19 +625,27 @@ class StoryClusterer:
                     n2t = np.append(n2t, 1.0)
                     n2e = np.append(n2e, float(has_e[k]))
                     lastd.append(day)
+                    age_all = np.append(age_all, 0.0)
+                    cal_all = np.append(cal_all, 0)
                     day_lab[k] = index[sid]
             agg = self.stories[sid]
             add_member(agg, art, day, source_outlet.get(aid) or art.get("outlet") or "", actors.get(aid))
             if sid in index:
                 j = index[sid]
                 lastd[j] = agg.last_date
+                if day is not None and j < len(age_all):
+                    age_all[j], cal_all[j] = 0.0, 0
+                o = source_outlet.get(aid) or art.get("outlet") or ""
+                if o and j not in by_outlet.setdefault(o, []):
+                    by_outlet[o].append(j)
             if k is not None and day_lab[k] >= 0:
                 new_rows.append(k)
                 new_sids.append(sid)
             self.art_story[aid] = sid
             self.art_day.append((day, aid))
             self.out_story_articles.append(
-                (sid, aid, float(sim), now, art.get("content_hash"), art.get("ingested_at"))
+                (sid, aid, float(sim), now, art.get("content_hash"), art.get("ingested_at"),
+                 json.dumps(reason, sort_keys=True))
             )
 
         if day is not None:
@@ -599,13 +664,6 @@ class StoryClusterer:
                 self.out_vectors.append(
                     (aid, sid, day, row.indices.astype("<i4").tobytes(), row.data.astype("<f4").tobytes())
                 )
-
-    @staticmethod
-    def _top_actors(agg: StoryAgg) -> set[str]:
-        if not agg.actors:
-            return set()
-        floor = max(1.0, 0.3 * agg.n_articles)
-        return {c for c, n in agg.actors.items() if n >= floor}
 
     # ----- output --------------------------------------------------------------------------
     def meta_rows(self) -> list[tuple[str, bytes]]:

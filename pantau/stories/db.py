@@ -20,7 +20,7 @@ TYPES: dict[str, dict[str, pa.DataType]] = {
                 "main_actors": pa.list_(pa.string()), "updated_at": pa.timestamp("us")},
     "story_articles": {"story_id": pa.string(), "article_id": pa.string(), "similarity": pa.float64(),
                        "added_at": pa.timestamp("us"), "content_hash": pa.string(),
-                       "ingested_at": pa.timestamp("us")},
+                       "ingested_at": pa.timestamp("us"), "reason": pa.string()},
     "story_state": {"story_id": pa.string(), "norm2": pa.float64(), "n": pa.int32(), "last_date": pa.date32(),
                     "actor_counts": pa.string()},
     "story_vectors": {"article_id": pa.string(), "story_id": pa.string(), "day": pa.date32(),

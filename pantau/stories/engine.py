@@ -23,7 +23,7 @@ from pantau.stories.retract import retract
 _FAR = date(9999, 12, 31)
 
 
-def _fetch(con: Any, ids: list[str]) -> list[dict[str, Any]]:
+def _fetch(con: Any, ids: list[str], has_entities: bool = False) -> list[dict[str, Any]]:
     rows = con.execute(
         """SELECT id, title, text, outlet, published, published_date, content_hash, ingested_at FROM articles
            WHERE id IN (SELECT unnest(?))""",
@@ -39,6 +39,9 @@ def _fetch(con: Any, ids: list[str]) -> list[dict[str, Any]]:
     ).fetchall():
         if aid in by_id and outlet:
             by_id[aid]["attributions"].append(outlet)
+    if has_entities:  # one query per chunk of days, not one per day
+        for aid, codes in _actor_codes(con, ids).items():
+            by_id[aid]["_actors"] = codes
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -56,10 +59,10 @@ def _actor_codes(con: Any, ids: list[str]) -> dict[str, set[str]]:
 class _Run:
     """One update run over the pending articles (keeps pending rows until flush)."""
 
-    def __init__(self, con: Any) -> None:
+    def __init__(self, con: Any, clusterer: StoryClusterer | None = None) -> None:
         self.con = con
         self.dedup = Deduplicator()
-        self.clus = StoryClusterer()
+        self.clus = clusterer or StoryClusterer()
         self.sig_rows: list[tuple] = []
         self.dup_rows: dict[str, tuple] = {}
         self.evicted: dict[str, Any] = {}
@@ -93,7 +96,7 @@ class _Run:
             source[art["id"]] = self._outlet(root) if root != art["id"] else (art["outlet"] or "")
         self.stats["duplicates"] += len(copies)
         self.stats["articles"] += len(arts)
-        actors = _actor_codes(self.con, [a["id"] for a in arts]) if self.has_entities else {}
+        actors = {a["id"]: a["_actors"] for a in arts if a.get("_actors")}
         self.clus.process_day(day, arts, copies, source, actors)
 
     def _outlet(self, aid: str) -> str:
@@ -138,13 +141,14 @@ class _Run:
 def update_articles(
     store: Any, *, flush_days: int = 30, chunk: int = 2000,
     progress: Callable[[date | None, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    should_stop: Callable[[], bool] | None = None, clusterer: StoryClusterer | None = None,
 ) -> dict[str, int]:
     """De-duplicate and cluster the articles not processed yet, in publication order.
 
     ``should_stop`` is asked after each day: when it answers true the work done so far is flushed and
     the run ends with ``interrupted`` = 1 (why: the API's ingest worker keeps each update within a
-    time budget and must stop on shutdown; the next run continues from the stored state)."""
+    time budget and must stop on shutdown; the next run continues from the stored state).
+    ``clusterer``: another merge model or the training oracle (scripts/eval_stories_dev.py)."""
     con = connection(store)
     ensure_schema(con)
     todo = con.execute(
@@ -152,7 +156,7 @@ def update_articles(
            WHERE a.id NOT IN (SELECT article_id FROM story_articles)
            ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, a.id"""
     ).fetchall()
-    run = _Run(con)
+    run = _Run(con, clusterer)
     if not todo:
         return run.stats
     # group into days, keeping order
@@ -179,7 +183,7 @@ def update_articles(
             while j < len(days) and len(want) < chunk:
                 want.extend(days[j][1])
                 j += 1
-            buffer = {a["id"]: a for a in _fetch(con, want)}
+            buffer = {a["id"]: a for a in _fetch(con, want, run.has_entities)}
         arts = [buffer[i] for i in ids if i in buffer]
         run.day(d, arts)
         n_days += 1
@@ -227,14 +231,12 @@ def update(store: Any, should_stop: Callable[[], bool] | None = None, **kw: Any)
     return stats
 
 
-_PENDING_DDL = "CREATE TABLE IF NOT EXISTS story_pending (kind VARCHAR, key VARCHAR, day DATE)"
 _INDEX_DAYS_CHUNK = 200
 _ALERT_DYADS_CHUNK = 20
 
 
 def _merge_pending(con: Any, days: set[date], dyads: dict[str, date]) -> tuple[set[date], dict[str, date]]:
     """Work left by an earlier, interrupted run, merged with this run's."""
-    con.execute(_PENDING_DDL)
     days = {d for d in days if d is not None}
     dyads = dict(dyads)
     for kind, key, day in con.execute("SELECT kind, key, day FROM story_pending").fetchall():

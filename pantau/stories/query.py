@@ -91,3 +91,21 @@ def story_events(con: Any) -> dict[str, list[str]]:
     ).fetchall():
         out.setdefault(sid, []).append(cid)
     return out
+
+
+def story_reasons(con: Any, story_id: str) -> list[dict[str, Any]]:
+    """Why each article of a story is in it, in publication order: the merge decision kept at clustering
+    time (features, their contributions to the log-odds, P and the runner-up story; "new" for the
+    article that started it; "copy_of" for a syndicated copy)."""
+    import json
+
+    con = connection(con)
+    rows = con.execute(
+        """SELECT a.id, a.published_date, a.outlet, a.title, sa.similarity, sa.reason
+           FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+           WHERE sa.story_id = ? ORDER BY a.published_date NULLS LAST, a.published, a.id""",
+        [story_id],
+    ).fetchall()
+    return [{"article_id": aid, "published_date": d, "outlet": outlet, "title": title, "p": sim,
+             "reason": json.loads(reason) if reason else None}
+            for aid, d, outlet, title, sim, reason in rows]

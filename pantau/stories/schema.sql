@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS story_articles (
     similarity DOUBLE,
     added_at   TIMESTAMP,
     content_hash VARCHAR,           -- the article's hash when clustered: a changed article is redone
-    ingested_at  TIMESTAMP          -- the article's ingested_at then: a re-analysed one is redone too
+    ingested_at  TIMESTAMP,         -- the article's ingested_at then: a re-analysed one is redone too
+    reason       VARCHAR            -- JSON: why it joined (features, contributions, P) or started a story
 );
 
 CREATE TABLE IF NOT EXISTS canonical_events (
@@ -106,6 +107,13 @@ CREATE TABLE IF NOT EXISTS story_vectors (
     val        BLOB                 -- float32 values (unit vector)
 );
 
+-- Work left by a bounded (interrupted) update: index days and alert dyads still to recompute.
+CREATE TABLE IF NOT EXISTS story_pending (
+    kind VARCHAR,                   -- 'day' | 'dyad'
+    key  VARCHAR,                   -- the dyad (kind 'dyad')
+    day  DATE
+);
+
 CREATE TABLE IF NOT EXISTS story_meta (
     key   VARCHAR PRIMARY KEY,
     value BLOB
@@ -121,3 +129,4 @@ CREATE TABLE IF NOT EXISTS story_skipped_events (
 ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS content_hash VARCHAR;
 ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS ingested_at TIMESTAMP;
 ALTER TABLE story_skipped_events ADD COLUMN IF NOT EXISTS article_id VARCHAR;
+ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS reason VARCHAR;

@@ -1,0 +1,152 @@
+"""Features of the story merge decision: root lemmas, KB-normalised names, and the calibrated model.
+
+Why: two outlets word one event differently ("pembakaran" / "membakar" / "pembakar"; "Korut" /
+"Korea Utara"; "Kim Jong-un" / "Kim Jong Un"), so the decision whether an article joins a story
+compares root lemmas (``pantau.nlp.morph``) and names normalised through the actor knowledge base,
+plus the resolved places of the gazetteer. The decision itself is a logistic model over a few
+article-story features (``merge_model.yaml``: coefficients fitted and threshold chosen by
+cross-validation over the hand-clustered dev month, ``scripts/eval_stories_dev.py``), so each merge
+has a probability and a reason: the contribution of every feature.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+
+# Order of the columns of the feature matrix (merge_model.yaml names them the same way).
+FEATURES = (
+    "cent_words",      # cosine of the article's and the story centroid's root-lemma TF-IDF
+    "member_words",    # best cosine with one member (root lemmas)
+    "cent_names",      # cosine of names / KB actors / places with the centroid's
+    "member_names",    # best names cosine with one member
+    "rare_names",      # log(1 + number of shared names that are rare: decayed df <= rare_name_df)
+    "member_title",    # best cosine of the headlines' root lemmas with one member's headline
+    "age",             # days since the story's last article, on the news clock
+    "country_conflict",  # both sides name countries and none is shared
+    "same_outlet",     # the article's (independent) outlet already reports the story
+)
+
+
+@lru_cache(maxsize=300_000)
+def lemma(word: str) -> str:
+    """Root of a lower-case content word ("pembakaran" -> "bakar"); unknown words stay as they are.
+
+    Why not ``morph.root`` directly: for a word with no dictionary decomposition (names, foreign
+    words: most of a news vocabulary) it asks PySastrawi, which is slow on new words and, for
+    stories, cannot help (a name has no root); so only words with a dictionary analysis are reduced.
+    """
+    try:
+        from pantau.nlp import morph
+    except ImportError:  # the NLP layer is optional: surface forms then
+        return word
+    if len(word) < 5 or morph.in_lexicon(word):
+        return word
+    if not morph._candidates(word):  # noqa: SLF001 - cheap dictionary check, no Sastrawi call
+        return word
+    return morph.root(word)
+
+
+def lemmas(toks: list[str]) -> list[str]:
+    """Root lemmas of content words."""
+    return [lemma(w) for w in toks]
+
+
+_SPLIT = re.compile(r"[\s\-‐–_.,'’]+")
+
+
+def _key(text: str) -> str:
+    return " ".join(t for t in _SPLIT.split(text.lower()) if t)
+
+
+@lru_cache(maxsize=1)
+def _kb_aliases() -> dict[str, str]:
+    """Lower-case alias (tokens joined by a space) -> a KB key: a state's code, else the entry name."""
+    try:
+        from pantau.actors.kb import load_kb_cached
+    except ImportError:
+        return {}
+    out: dict[str, str] = {}
+    for e in load_kb_cached().entries:
+        state = e.kind in ("country", "metonym", "region")
+        key = "kb:" + (e.code if state else _key(e.name).replace(" ", "_"))
+        for a in e.aliases:
+            k = _key(a)
+            if len(k) >= 3:  # "AS" (the USA) is too ambiguous lower-cased
+                out.setdefault(k, key)
+    return out
+
+
+def kb_names(found: list[str]) -> list[str]:
+    """Names of a text normalised through the actor KB: a name run known to the KB becomes its KB key
+    ("korut" and "korea_utara" -> "kb:PRK"); other names stay. Why: one actor, one feature, however
+    each outlet spells it."""
+    alias = _kb_aliases()
+    out = []
+    for n in found:
+        k = alias.get(_key(n))
+        out.append(k or n)
+    return out
+
+
+@dataclass(frozen=True)
+class MergeModel:
+    """Logistic merge decision: P(article belongs to story) = sigmoid(intercept + coef . features)."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> MergeModel:
+        feats = d["features"]
+        return MergeModel(
+            coef=tuple(float(feats[f]["coef"]) for f in FEATURES),
+            intercept=float(d["intercept"]),
+            threshold=float(d["threshold"]),
+            mean=tuple(float(feats[f].get("mean", 0.0)) for f in FEATURES),
+            scale=tuple(float(feats[f].get("scale", 1.0)) for f in FEATURES),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intercept": round(self.intercept, 4),
+            "threshold": round(self.threshold, 3),
+            "features": {f: {"coef": round(c, 4), "mean": round(m, 4), "scale": round(s, 4)}
+                         for f, c, m, s in zip(FEATURES, self.coef, self.mean, self.scale, strict=True)},
+        }
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds of rows of features (columns in FEATURES order)."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return self.intercept + z @ np.asarray(self.coef)
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logits(x)))
+
+    def reason(self, row: np.ndarray) -> dict[str, Any]:
+        """Why: each feature's value and its contribution to the log-odds, the probability."""
+        z = (row - np.asarray(self.mean)) / np.asarray(self.scale)
+        contrib = z * np.asarray(self.coef)
+        logit = self.intercept + float(contrib.sum())
+        return {
+            "p": round(1.0 / (1.0 + math.exp(-logit)), 3),
+            "features": {f: round(float(v), 3) for f, v in zip(FEATURES, row, strict=True)},
+            "contributions": {f: round(float(c), 3) for f, c in zip(FEATURES, contrib, strict=True)},
+        }
+
+
+@lru_cache(maxsize=1)
+def merge_model() -> MergeModel:
+    """The shipped merge model (merge_model.yaml)."""
+    raw = yaml.safe_load(resources.files("pantau.stories").joinpath("merge_model.yaml").read_text("utf-8"))
+    return MergeModel.from_dict(raw)

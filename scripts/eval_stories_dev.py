@@ -1,0 +1,160 @@
+"""Fit the story merge model on the hand-clustered dev month and choose its threshold by cross-validation.
+
+    OMP_NUM_THREADS=1 python scripts/eval_stories_dev.py --db STORE.duckdb [--write]
+
+STORE is a pantau store holding the dev-month articles (``pantau ingest`` of the ids listed in
+shared/eval/stories/dev_2017-08.jsonl); only its ``articles`` / ``attributions`` / ``entities`` are read.
+
+1. Training rows: the articles are clustered in publication order with the gold stories as an oracle
+   (``StoryClusterer(oracle=...)``); every (article, active story) candidate gives one feature row,
+   labelled 1 when the story is the article's gold story.
+2. Cross-validation by day blocks (folds of consecutive days, so a story's follow-ups and the idf state of
+   those days stay together): for each fold, a logistic regression is fitted on the other folds' rows,
+   its threshold chosen on the other folds' articles (online clustering of the whole month, pairwise F1
+   over pairs of training-fold articles), and pairwise P/R/F1 measured on the held-out fold's pairs.
+   The pooled held-out figure is the one to report (never the in-sample one).
+3. The shipped model: fitted on all rows, threshold chosen the same way on all articles
+   (``--write`` writes pantau/stories/merge_model.yaml).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import yaml
+from sklearn.linear_model import LogisticRegression
+
+from pantau.stories import engine
+from pantau.stories.cluster import StoryClusterer
+from pantau.stories.common import config
+from pantau.stories.evaluate import scores
+from pantau.stories.features import FEATURES, MergeModel
+
+ROOT = Path(__file__).resolve().parents[1]
+THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+
+
+def load_store(path: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory copy of the store's input tables (the stories layer starts empty)."""
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH '{path}' AS src (READ_ONLY)")
+    for t in ("articles", "attributions", "entities"):
+        con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
+    con.execute("DETACH src")
+    return con
+
+
+def cluster(con: duckdb.DuckDBPyConnection, clus: StoryClusterer) -> dict[str, str]:
+    """Cluster every article of a fresh copy; article id -> story id."""
+    work = duckdb.connect(":memory:")
+    for t in ("articles", "attributions", "entities"):
+        work.register("_t", con.table(t).arrow())
+        work.execute(f"CREATE TABLE {t} AS SELECT * FROM _t")
+        work.unregister("_t")
+    engine.update_articles(work, clusterer=clus)
+    return dict(work.execute("SELECT article_id, story_id FROM story_articles").fetchall())
+
+
+def fit(x: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> MergeModel:
+    """Standardised logistic regression (L2, C=1): small data, few features."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
+    return MergeModel(tuple(lr.coef_[0]), float(lr.intercept_[0]), threshold, tuple(mean), tuple(scale))
+
+
+def score_on(gold: dict[str, str], assign: dict[str, str], items: set[str]) -> dict[str, float]:
+    clusters: dict[str, set[str]] = {}
+    for a in items:
+        clusters.setdefault(gold[a], set()).add(a)
+    return scores(list(clusters.values()), assign)
+
+
+def choose_threshold(con: duckdb.DuckDBPyConnection, model: MergeModel, gold: dict[str, str],
+                     items: set[str]) -> tuple[float, dict[float, dict]]:
+    """The threshold with the best pairwise F1 over ``items`` (ties: the higher, i.e. more precise)."""
+    table = {}
+    for t in THRESHOLDS:
+        m = MergeModel(model.coef, model.intercept, t, model.mean, model.scale)
+        table[t] = score_on(gold, cluster(con, StoryClusterer(model=m)), items)
+    best = max(THRESHOLDS, key=lambda t: (round(table[t]["f1"], 4), t))
+    return best, table
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--db", required=True, help="store with the dev-month articles")
+    ap.add_argument("--gold", default=str(ROOT.parent / "shared" / "eval" / "stories" / "dev_2017-08.jsonl"))
+    ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--write", action="store_true", help="write pantau/stories/merge_model.yaml")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a clustering parameter of escalation.yaml (e.g. window_days=10)")
+    args = ap.parse_args(argv)
+    for kv in args.set:
+        key, value = kv.split("=", 1)
+        config()["clustering"][key] = yaml.safe_load(value)
+    if not Path(args.gold).exists():
+        print(f"no gold at {args.gold}", file=sys.stderr)
+        return 2
+    gold = {r["id"]: r["cluster"] for r in map(json.loads, Path(args.gold).read_text().splitlines())}
+    con = load_store(args.db)
+    days = dict(con.execute("SELECT id, published_date FROM articles").fetchall())
+    gold = {a: c for a, c in gold.items() if a in days}
+
+    oracle = StoryClusterer(oracle=gold)
+    cluster(con, oracle)
+    aids = [t[0] for t in oracle.trace]
+    x = np.array([t[3] for t in oracle.trace])
+    y = np.array([t[2] for t in oracle.trace], dtype=int)
+    print(f"training rows: {len(y)} candidates, {y.sum()} positive; features {FEATURES}")
+
+    # folds of consecutive days
+    ordered = sorted({d for d in days.values() if d is not None})
+    fold_of_day = {d: min(k * args.folds // len(ordered), args.folds - 1) for k, d in enumerate(ordered)}
+    fold = {a: fold_of_day.get(days[a], 0) for a in gold}
+    row_fold = np.array([fold.get(a, 0) for a in aids])
+    tot = {"pairs_tp": 0, "pairs_fp": 0, "pairs_fn": 0}
+    chosen = []
+    for f in range(args.folds):
+        tr = row_fold != f
+        model = fit(x[tr], y[tr])
+        train_items = {a for a in gold if fold[a] != f}
+        test_items = {a for a in gold if fold[a] == f}
+        t, _table = choose_threshold(con, model, gold, train_items)
+        chosen.append(t)
+        m = MergeModel(model.coef, model.intercept, t, model.mean, model.scale)
+        sc = score_on(gold, cluster(con, StoryClusterer(model=m)), test_items)
+        for k in tot:
+            tot[k] += sc[k]
+        print(f"fold {f}: {len(test_items)} articles, threshold {t}: pairwise P {sc['precision']:.3f} "
+              f"R {sc['recall']:.3f} F1 {sc['f1']:.3f} (tp {sc['pairs_tp']} fp {sc['pairs_fp']} "
+              f"fn {sc['pairs_fn']}); BCubed F1 {sc['bcubed_f1']:.3f}")
+    p = tot["pairs_tp"] / max(1, tot["pairs_tp"] + tot["pairs_fp"])
+    r = tot["pairs_tp"] / max(1, tot["pairs_tp"] + tot["pairs_fn"])
+    print(f"CV (pooled held-out pairs within folds): pairwise P {p:.3f} R {r:.3f} "
+          f"F1 {2 * p * r / max(1e-9, p + r):.3f}; thresholds chosen {chosen}")
+
+    final = fit(x, y)
+    t, table = choose_threshold(con, final, gold, set(gold))
+    final = MergeModel(final.coef, final.intercept, t, final.mean, final.scale)
+    for th in THRESHOLDS:
+        sc = table[th]
+        print(f"  all data, threshold {th}: P {sc['precision']:.3f} R {sc['recall']:.3f} F1 {sc['f1']:.3f}")
+    print(f"final model (threshold {t}, in-sample; report the CV figure): {json.dumps(final.to_dict())}")
+    if args.write:
+        out = ROOT / "pantau" / "stories" / "merge_model.yaml"
+        head = [ln for ln in out.read_text().splitlines() if ln.startswith("#")]
+        out.write_text("\n".join(head) + "\n" + yaml.safe_dump(final.to_dict(), sort_keys=False))
+        print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    raise SystemExit(main())

@@ -90,7 +90,7 @@ class Database:
     def derived_fresh(self, cur: duckdb.DuckDBPyConnection) -> bool:
         """Whether the store's derived data (:mod:`pantau.store.derived`) matches its events, in ``cur``'s
         snapshot: then the count tables and typed columns answer; else the plain queries do."""
-        if not (self.has("agg_state", "events_max_rowid") and self.has("events", *derived.LOC_TYPES)):
+        if not (self.has("agg_state", "events_max_rowid") and self.has("events", *derived.DERIVED_TYPES)):
             return False
         return derived.state_matches(cur)
 

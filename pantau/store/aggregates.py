@@ -156,7 +156,9 @@ def event_places(
     event count ``n``, the newest event ids (date, newest first, then id), the event types and the last
     date. ``fast``: the typed location columns, and the place counts (all days or whole months) unless an
     actor or dyad is asked for."""
-    w = event_filters(date_from=date_from, date_to=date_to, actor=actor, dyad=dyad, types=types, quad=quad)
+    w = event_filters(
+        date_from=date_from, date_to=date_to, actor=actor, dyad=dyad, types=types, quad=quad, coded=fast
+    )
     if not fast:
         name, country, lat, lon = LOC_EXPRS.values()
         w.add("location IS NOT NULL")

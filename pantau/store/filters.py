@@ -58,34 +58,38 @@ def event_filters(
     factuality: str | None = None,
     has_story_table: bool = False,
     day: str = "date",
+    coded: bool = False,
 ) -> Where:
     """The WHERE clause over the ``events`` table shared by the store, the CLI and the API.
 
     ``day`` is the SQL the date range applies to: the event's own date by default (the API,
     which queries the events table alone); the store passes the event date falling back to the
     article's publication day, for which its query joins ``articles``. Codes and types are
-    matched in upper case, outlets case-insensitively."""
+    matched in upper case, outlets case-insensitively. ``coded``: match codes in the derived
+    ``actor_keys``/``recipient_keys`` strings (:mod:`pantau.store.derived`; same rows, 3x faster) instead
+    of the lists; only where the derived data is fresh."""
     w = Where()
+
+    def has(side: str, code: str) -> tuple[str, str]:
+        """A code test on ``side`` ("actor" or "recipient") and its parameter."""
+        if coded:
+            return f"contains({side}_keys, ?)", f"\x1f{code}\x1f"
+        return f"list_contains({side}_codes, ?)", code
+
     if date_from is not None:
         w.add(f"{day} >= ?", date_from)
     if date_to is not None:
         w.add(f"{day} <= ?", date_to)
     if actor:
-        w.add("list_contains(actor_codes, ?)", actor.strip().upper())
+        w.add(*has("actor", actor.strip().upper()))
     if recipient:
-        w.add("list_contains(recipient_codes, ?)", recipient.strip().upper())
+        w.add(*has("recipient", recipient.strip().upper()))
     if dyad:
-        a, b = dyad
+        tests = [has("actor", dyad[0]), has("recipient", dyad[1]), has("actor", dyad[1]),
+                 has("actor", dyad[1]), has("recipient", dyad[0])]
         # Either direction, or both sides of a joint act (meetings are coded with both as actors).
         w.add(
-            "((list_contains(actor_codes, ?) AND (list_contains(recipient_codes, ?) OR "
-            "list_contains(actor_codes, ?)))"
-            " OR (list_contains(actor_codes, ?) AND list_contains(recipient_codes, ?)))",
-            a,
-            b,
-            b,
-            b,
-            a,
+            "(({} AND ({} OR {})) OR ({} AND {}))".format(*(t[0] for t in tests)), *(t[1] for t in tests)
         )
     if types:
         w.add("list_contains(?, type)", [t.strip().upper() for t in types])

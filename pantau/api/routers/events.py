@@ -34,7 +34,7 @@ from pantau.api.deps import (
 from pantau.api.models import Event, EventPage, FeatureCollection
 from pantau.records import QUAD_OF
 from pantau.store.aggregates import event_places
-from pantau.store.derived import LOC_TYPES
+from pantau.store.derived import DERIVED_TYPES
 from pantau.store.filters import event_filters
 from pantau.web.relevance import event_relevance_page
 
@@ -88,24 +88,25 @@ def list_events(
     """Events, newest first, filtered; ``total`` counts all matches of the same filter."""
     if empty_range(date_from, date_to):
         return respond({"total": 0, "limit": limit, "offset": offset, "items": []})
-    w = event_filters(
-        date_from=date_from,
-        date_to=date_to,
-        actor=actor,
-        recipient=recipient,
-        dyad=parse_dyad(dyad),
-        types=[t.value for t in type] if type else None,
-        quad=quad,
-        outlet=outlet,
-        story=story,
-        article=article,
-        factuality=factuality.value if factuality else None,
-        has_story_table=db.has("story_articles", "story_id", "article_id"),
-    )
     with db.cursor() as cur:
         # One snapshot for count, page and fetch. The page is found on (date, rowid) alone, then only
         # its rows are read in full: sorting 1M narrow keys is much cheaper than sorting wide rows.
         cur.begin()
+        w = event_filters(
+            date_from=date_from,
+            date_to=date_to,
+            actor=actor,
+            recipient=recipient,
+            dyad=parse_dyad(dyad),
+            types=[t.value for t in type] if type else None,
+            quad=quad,
+            outlet=outlet,
+            story=story,
+            article=article,
+            factuality=factuality.value if factuality else None,
+            has_story_table=db.has("story_articles", "story_id", "article_id"),
+            coded=db.derived_fresh(cur),  # code filters on the derived key strings (3x faster)
+        )
         rel: list[float] = []
         if sort == "relevance":
             total, rowids, rel = event_relevance_page(cur, db.has, w, limit, offset)
@@ -159,7 +160,7 @@ def get_event(event_id: IdParam, db: DB) -> Response:
         if not rows:
             raise HTTPException(404, detail="no such event")
         ev = rows[0]
-        for k in LOC_TYPES:  # the store's typed copy of ``location``
+        for k in DERIVED_TYPES:  # the store's derived columns (typed location, code strings)
             ev.pop(k, None)
         for k in ("actor", "recipient", "location", "evidence"):
             ev[k] = jsonish(ev[k])

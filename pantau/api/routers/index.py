@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -83,15 +84,19 @@ def get_index(
         w.add("day >= ?", date_from)
     if date_to:
         w.add("day <= ?", date_to)
-    # Columnar series (one list per measure), aggregated by DuckDB: compact to send and to chart.
-    lists = ", ".join(f"list({c} ORDER BY day) AS {c}" for c in cols)
+    # Columnar series (one list per measure): compact to send and to chart. Built here from rows in
+    # (dyad, day) order: DuckDB's ordered list aggregates cost 3x more than the sort.
     with db.cursor() as cur:
         cur.execute(
-            f"SELECT dyad, list(strftime(day, '%Y-%m-%d') ORDER BY day) AS day, {lists} "
-            f"FROM escalation_index {w.sql()} GROUP BY dyad",
+            f"SELECT dyad, strftime(day, '%Y-%m-%d') AS day, {', '.join(cols)} "
+            f"FROM escalation_index {w.sql()} ORDER BY dyad, day",
             w.params,
         )
-        found = {r["dyad"]: r for r in rows_as_dicts(cur)}
+        found: dict[str, dict[str, Any]] = {}
+        for key, group in itertools.groupby(cur.fetchall(), key=lambda r: r[0]):
+            rows = list(group)
+            found[key] = {"dyad": key, "day": [r[1] for r in rows]}
+            found[key].update({c: [r[k + 2] for r in rows] for k, c in enumerate(cols)})
         out["dyads"] = [found.get(d) or {"dyad": d, "day": [], **empty} for d in dyads]
         if alerts and db.has("alerts", "dyad", "day"):
             cur.execute(f"SELECT * FROM alerts {w.sql()} ORDER BY day, dyad", w.params)

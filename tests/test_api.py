@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -387,6 +388,9 @@ def test_ingest_runs_the_pipeline_and_upserts(ingest_client: Any) -> None:
     assert r.status_code == 202, r.text
     job = finished(ingest_client, r.json()["id"])
     assert job["status"] == "done" and [x["status"] for x in job["results"]] == ["inserted"]
+    # the NLP ran in the worker's child process, not in a thread of the server (the GIL stays free)
+    pool = ingest_client.app.state.worker._pool
+    assert pool is not None and all(p.pid != os.getpid() for p in pool._pool)
     got = get(ingest_client, "/api/articles", limit=10)
     assert got["total"] == 1
     r = ingest_client.post("/api/ingest", files={"file": ("more.jsonl", line.encode())}, headers=auth)

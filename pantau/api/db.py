@@ -55,6 +55,7 @@ class Database:
         self._tables: dict[str, set[str]] = {}
         self._tables_at = 0.0
         self.generation = 0  # bumped by invalidate(): read caches key on it
+        self.last_read = 0.0  # time.monotonic() of the last API request that used the store
 
     def close(self) -> None:
         self.con.close()
@@ -81,6 +82,10 @@ class Database:
                 tables.setdefault(table, set()).add(column)
             self._tables, self._tables_at = tables, now
         return self._tables
+
+    def busy(self, within_s: float = 2.0) -> bool:
+        """Whether reads came in the last ``within_s`` seconds (background work then yields to them)."""
+        return time.monotonic() - self.last_read < within_s
 
     def invalidate(self) -> None:
         """The store changed (a write finished): table list and cached replies are out of date."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
@@ -78,8 +79,11 @@ ERRORS_404: dict[int | str, dict[str, Any]] = {
 
 
 def get_db(request: Request) -> Database:
-    """The app's database (a dependency, so each endpoint states what it uses)."""
-    return request.app.state.db
+    """The app's database (a dependency, so each endpoint states what it uses); notes the read, so that
+    background stories work yields while requests come in."""
+    db: Database = request.app.state.db
+    db.last_read = time.monotonic()
+    return db
 
 
 DB = Annotated[Database, Depends(get_db)]

@@ -6,6 +6,10 @@ not stop the server. Now a request only validates and enqueues; the worker store
 by one (done when stored), and updates the stories layer between jobs in slices of about
 ``stories_budget_s`` seconds, resting as long as each slice ran; the stop flag is checked between
 articles and between the chunks of a slice, so shutdown waits at most one chunk.
+
+Why the NLP runs in a child process (``isolate``): spaCy holds the GIL for most of an article, so in a
+thread of the server it starved the read handlers (p95 seconds under load while ingests arrived). While
+reads go on (:meth:`Database.busy`), stories slices are kept short and rest four times as long as they ran.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import multiprocessing
 import queue
 import tempfile
 import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +34,8 @@ from pantau.api.deps import plain
 
 log = logging.getLogger("pantau.api")
 STORIES_MAX_WAIT_S = 30.0
+NLP_CHUNK = 8  # records per call to the NLP process
+NLP_TIMEOUT_S = 600.0
 
 
 def _now() -> str:
@@ -77,6 +85,20 @@ def _renamed(record: Any, path: str, name: str) -> Any:
     return record
 
 
+def _child_init() -> None:
+    """In the NLP process: load the models once, before the first job."""
+    from pantau.nlp import load
+
+    load()
+
+
+def _child_analyse(records: list[Any]) -> list[Any]:
+    """In the NLP process: the pipeline over a few records (results and IngestErrors, pickled back)."""
+    from pantau.pipeline import process_all
+
+    return list(process_all(iter(records)))
+
+
 class QueueFull(Exception):
     """Too many jobs waiting: the client should retry later (429 with Retry-After)."""
 
@@ -92,8 +114,15 @@ class IngestWorker:
         keep: int = 1000,
         stories_budget_s: float = 2.0,
         preload: bool = True,
+        isolate: bool = True,
+        busy_budget_s: float = 0.25,
+        busy_rest: float = 4.0,
     ) -> None:
         self.db = db
+        self.isolate = isolate
+        self.busy_budget_s = busy_budget_s
+        self.busy_rest = busy_rest
+        self._pool: Any = None  # the NLP process (multiprocessing.Pool of one), when isolated
         self.max_queued = max_queued
         self.keep = keep
         self.stories_budget_s = stories_budget_s
@@ -120,6 +149,9 @@ class IngestWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._pool is not None:
+            self._pool.terminate()  # an article half analysed is not stored; the job says so
+            self._pool = None
         if self.store is not None:
             try:
                 self.store.close()
@@ -165,12 +197,22 @@ class IngestWorker:
         return False
 
     # ------------------------------------------------------------------ work
+    def _nlp_pool(self) -> Any:
+        """The NLP process, started on first use (spawned: a fork of a server with threads is unsafe)."""
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ctx.Pool(1, initializer=_child_init if self.preload else None)
+        return self._pool
+
     def _loop(self) -> None:
         if self.preload:  # load the NLP models now, not in the first job (they take seconds of CPU)
             try:
-                from pantau.nlp import load
+                if self.isolate:
+                    self._nlp_pool()  # the child loads them
+                else:
+                    from pantau.nlp import load
 
-                load()
+                    load()
             except Exception:  # noqa: BLE001 - the first job will report it
                 log.exception("preloading the NLP models")
         while not self.stop.is_set():
@@ -245,19 +287,40 @@ class IngestWorker:
         return self.store
 
     def _store(self, job: Job, items: list[Any]) -> None:
-        from pantau.pipeline import process_all
-
         store = self._open_store()
-        with self.db.write_lock:
-            for res in process_all(iter(items)):
+        for res in self._analysed(items):
+            with self.db.write_lock:
                 if hasattr(res, "article"):
                     status = store.upsert(res)
                     self.db.invalidate()  # readers see each stored article (and no cached reply before it)
                     job.results.append({"id": res.article.id, "status": status, "events": len(res.events)})
                 else:
                     job.errors.append(str(res)[:500])
+            if self.stop.is_set():
+                break
+
+    def _analysed(self, items: list[Any]) -> Iterator[Any]:
+        """Results of the pipeline, in order. Isolated: in the NLP process, a few records at a time, so
+        that the server's own threads (the reads) never wait for the GIL behind spaCy; the stop flag is
+        checked while waiting."""
+        if not self.isolate:
+            from pantau.pipeline import process_all
+
+            yield from process_all(iter(items))
+            return
+        for start in range(0, len(items), NLP_CHUNK):
+            pending = self._nlp_pool().apply_async(_child_analyse, (items[start : start + NLP_CHUNK],))
+            deadline = time.monotonic() + NLP_TIMEOUT_S
+            while True:
                 if self.stop.is_set():
+                    return
+                try:
+                    results = pending.get(timeout=0.2)
                     break
+                except multiprocessing.TimeoutError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the NLP process did not answer") from None
+            yield from results
 
     def _stories(self) -> dict[str, Any] | None:
         """One slice of the stories update (at most ``stories_budget_s`` of article clustering)."""
@@ -267,7 +330,9 @@ class IngestWorker:
             self.stories_pending = False
             return None
         started = time.monotonic()
-        deadline = started + self.stories_budget_s
+        busy = self.db.busy()  # reads going on: short slices, long rests
+        budget = min(self.stories_budget_s, self.busy_budget_s) if busy else self.stories_budget_s
+        deadline = started + budget
 
         def should_stop() -> bool:
             return self.stop.is_set() or time.monotonic() > deadline
@@ -280,7 +345,9 @@ class IngestWorker:
             self.stories_pending = False
             return {"error": f"{type(exc).__name__}: the stories update failed (see the server log)"}
         self.stories_pending = bool(stats.get("partial"))
-        # at most half the time for left-over stories work, so that reads keep the CPU they need
-        self._resume_at = time.monotonic() + (time.monotonic() - started)
+        # at most half the time for left-over stories work (a fifth while reads go on), so that reads keep
+        # the CPU they need
+        elapsed = time.monotonic() - started
+        self._resume_at = time.monotonic() + elapsed * (self.busy_rest if busy else 1.0)
         self.db.invalidate()
         return plain(stats)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 BATCH = 32
-CHUNK = 64  # records cleaned (and, in a worker pool, sent to a worker) together
+CHUNK = 32  # records cleaned and parsed together (one nlp.pipe batch); a worker's unit of work
 
 
 def needs_nlp(article: Article) -> bool:

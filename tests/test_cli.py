@@ -203,3 +203,21 @@ def test_db_option_has_one_wording():
         assert "--db" in line, cmd
         helps[cmd[0]] = DB_HELP in line
     assert all(helps.values()), helps
+
+
+def test_ingest_summary_is_one_readable_line(tmp_path):
+    from collections import Counter
+
+    from pantau.cli.core import ingest_line
+
+    line = ingest_line(Counter(inserted=3, failed=1), 2.0, "2 workers", "x.duckdb",
+                       {"articles": 3, "entities": 7, "events": 2, "quotes": 1})
+    assert line == ("4 records in 2.0 s (2.0 records/s, 2 workers): 3 inserted, 1 failed."
+                    " Store x.duckdb: 3 articles, 7 entities, 2 events, 1 quotes.")
+    db = str(tmp_path / "p.duckdb")
+    lines = "\n".join(json.dumps({"id": f"s{i}", "text": f"{TEXT} ({i})"}) for i in range(2))
+    res = run("ingest", "-", "--db", db, "--no-events", "--workers", "1", input=lines)
+    last = res.stdout.splitlines()[-1]
+    assert last.startswith("2 records in ") and "1 worker): 2 inserted. Store " in last
+    again = run("ingest", "-", "--db", db, "--no-events", "--workers", "1", input=lines)
+    assert "): 2 unchanged. Store " in again.stdout.splitlines()[-1]

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""End-to-end throughput of the pipeline: one process, worker processes, a Dask LocalCluster.
+
+    python scripts/bench_pipeline.py --shared ../shared [--n 400] [--workers 1,2] [--dask 2]
+                                     [--before DIR]
+
+The input is the first N corpus articles with ``topic_guess`` international (the figure the
+speed targets name). Every configuration runs as its own command, as a user runs it:
+
+* startup: a fresh process importing Pantau and loading the model and its tables (``warm_up``);
+* ``pantau extract FILE --workers K`` for each K (output to /dev/null);
+* ``pantau ingest FILE --dask local:W`` into a new store (cluster start, model load in each
+  worker, the run, the load into DuckDB);
+* with ``--before DIR`` (a checkout of an older commit, e.g. ``git archive``): its ``extract``.
+
+Per configuration: wall seconds, CPU seconds (the command and every process it waited for),
+articles/s, articles/s per core (divided by the cores it used), the same without the startup
+time, and the peak memory of each process (RSS, and USS: the memory only it holds, which is
+what forked workers add) sampled every 0.2 s with psutil. The load average is printed before
+and after each run: on a machine shared with other work, wall figures are only comparable
+within one run of this script, and CPU seconds are the steadier measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+def write_input(shared: Path, n: int, out: Path) -> int:
+    """The first ``n`` international corpus articles as a JSON-lines file; returns how many."""
+    k = 0
+    with gzip.open(shared / "corpus" / "news_id.jsonl.gz", "rt", encoding="utf-8") as src, \
+            out.open("w", encoding="utf-8") as dst:
+        for line in src:
+            if json.loads(line).get("topic_guess") == "international":
+                dst.write(line if line.endswith("\n") else line + "\n")
+                k += 1
+                if k >= n:
+                    break
+    return k
+
+
+class Sampler:
+    """Peak RSS and USS per process of a process tree, sampled in a thread."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.root, self.every = pid, every
+        self.peaks: dict[int, tuple[str, float, float]] = {}  # pid -> (name, rss MB, uss MB)
+        self.cpu: dict[int, float] = {}  # pid -> CPU seconds at the last sample
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.root)
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for p in procs:
+                try:
+                    mem = p.memory_full_info()
+                    name = " ".join(p.cmdline()[1:3])[:40] or p.name()
+                    times = p.cpu_times()
+                    self.cpu[p.pid] = times.user + times.system
+                except psutil.Error:
+                    continue
+                _, rss, uss = self.peaks.get(p.pid, ("", 0.0, 0.0))
+                self.peaks[p.pid] = (name, max(rss, mem.rss / 2**20), max(uss, mem.uss / 2**20))
+            self._stop.wait(self.every)
+
+    def stop(self) -> list[tuple[str, float, float, float]]:
+        """(name, peak RSS MB, peak USS MB, CPU seconds) per process, largest first."""
+        self._stop.set()
+        self._thread.join()
+        rows = [(name, rss, uss, self.cpu.get(pid, 0.0)) for pid, (name, rss, uss) in self.peaks.items()]
+        return sorted(rows, key=lambda x: -x[1])
+
+
+def measure(label: str, cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run one command; wall, CPU (with its children) and per-process peak memory."""
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty command cannot block on it
+        where = tempfile.gettempdir()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=where)
+        sampler = Sampler(proc.pid)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        peaks = sampler.stop()
+        log.seek(0)
+        err = log.read().decode("utf-8", "replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        print(f"{label}: exit {code}\n{err[-2000:]}", file=sys.stderr)
+    return {"label": label, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peaks": peaks,
+            "load": (load, os.getloadavg()[0]), "exit": code}
+
+
+def report(r: dict, n: int, cores: int, startup: float | None) -> None:
+    wall, cpu = r["wall"], r["cpu"]
+    line = (f"{r['label']:<28} wall {wall:6.1f} s  cpu {cpu:6.1f} s  {n / wall:5.1f} art/s"
+            f"  {n / wall / cores:5.1f} art/s/core")
+    if startup is not None and wall > startup:
+        line += f"  (after startup: {n / (wall - startup) / cores:5.1f} art/s/core)"
+    line += f"  {n / cpu:5.1f} art/CPU-s  load {r['load'][0]:.1f}->{r['load'][1]:.1f}"
+    print(line)
+    for name, rss, uss, cpu_s in r["peaks"][:6]:
+        print(f"    peak RSS {rss:7.0f} MB  USS {uss:7.0f} MB  CPU {cpu_s:6.1f} s  {name}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--n", type=int, default=400)
+    ap.add_argument("--workers", default="1,2", help="comma-separated worker counts for extract")
+    ap.add_argument("--dask", type=int, default=2, help="LocalCluster workers (0: skip)")
+    ap.add_argument("--before", type=Path, help="source tree of an older commit to time as a baseline")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
+    src = tmp / "international.jsonl"
+    n = write_input(args.shared, args.n, src)
+    print(f"{n} international articles; {psutil.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    cli = [PY, "-c", "import sys; from pantau.cli import main; sys.exit(main())"]
+
+    start = measure("startup (load, warm-up)", [PY, "-c", "from pantau.pipeline import warm_up; warm_up()"])
+    print(f"{'startup (load, warm-up)':<28} wall {start['wall']:6.1f} s  cpu {start['cpu']:6.1f} s"
+          f"  peak RSS {start['peaks'][0][1] if start['peaks'] else 0:.0f} MB")
+    startup = start["wall"]
+    if args.before:
+        env = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
+        before = measure(f"before: extract ({args.before.name})", [*cli, "extract", str(src)], env)
+        report(before, n, 1, None)
+    for k in (int(x) for x in args.workers.split(",")):
+        r = measure(f"extract --workers {k}", [*cli, "extract", str(src), "--workers", str(k)])
+        report(r, n, k, startup)
+    if args.dask:
+        db = tmp / "dask.duckdb"
+        shard = max(n // (4 * args.dask), 1)
+        r = measure(f"ingest --dask local:{args.dask}",
+                    [*cli, "ingest", str(src), "--db", str(db), "--dask", f"local:{args.dask}",
+                     "--shard-size", str(shard)])
+        report(r, n, args.dask, startup)
+
+
+if __name__ == "__main__":
+    main()

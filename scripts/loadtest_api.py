@@ -180,6 +180,7 @@ def main() -> None:
         db = args.db
         if args.ingest_every:
             db = args.db.with_name(args.db.stem + "-ingest.duckdb")
+            db.with_name(db.name + ".wal").unlink(missing_ok=True)  # a WAL left by an earlier run
             shutil.copyfile(args.db, db)
         proc = start_server(db, port, TOKEN if args.ingest_every else None)
         base, pid = f"http://127.0.0.1:{port}", proc.pid

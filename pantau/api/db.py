@@ -56,6 +56,7 @@ class Database:
         self._tables_at = 0.0
         self.generation = 0  # bumped by invalidate(): read caches key on it
         self.last_read = 0.0  # time.monotonic() of the last API request that used the store
+        self._fresh: tuple[int, bool] | None = None  # (generation, derived data fresh)
 
     def close(self) -> None:
         self.con.close()
@@ -95,9 +96,15 @@ class Database:
     def derived_fresh(self, cur: duckdb.DuckDBPyConnection) -> bool:
         """Whether the store's derived data (:mod:`pantau.store.derived`) matches its events, in ``cur``'s
         snapshot: then the count tables and typed columns answer; else the plain queries do."""
-        if not (self.has("agg_state", "events_max_rowid") and self.has("events", *derived.DERIVED_TYPES)):
-            return False
-        return derived.state_matches(cur)
+        gen = self.generation
+        known = self._fresh
+        if known is not None and known[0] == gen:
+            return known[1]
+        fresh = self.has("agg_state", "events_max_rowid") and self.has("events", *derived.DERIVED_TYPES)
+        fresh = fresh and derived.state_matches(cur)
+        if fresh:  # only the ingest worker writes, through the store (which keeps the data in step), and
+            self._fresh = (gen, True)  # it bumps the generation after each write: fresh until then
+        return fresh
 
     def has(self, table: str, *columns: str) -> bool:
         cols = self.tables().get(table)

@@ -250,9 +250,12 @@ def results(
     """(record, what it became) for every input record, in order, on ``workers`` processes.
 
     One chunk or less of input, or ``workers`` 1, runs in this process (forking costs more than
-    it saves there). ``skip(results)`` says which cleaned articles need no NLP (ingest: stored
-    unchanged); it runs in this process, which owns the store.
+    it saves there), as does everything where processes cannot fork (Windows). ``skip(results)``
+    says which cleaned articles need no NLP (ingest: stored unchanged); it runs in this process,
+    which owns the store.
     """
+    if "fork" not in multiprocessing.get_all_start_methods():  # Windows: no copy-on-write workers
+        workers = 1
     source = chunks(items)
     first = next(source, None)
     if first is None:

@@ -64,6 +64,7 @@ def slow_pipeline(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     monkeypatch.setattr(pantau.pipeline, "process_all", process_all)
     monkeypatch.setattr(pantau.stories, "update", update)
+    state["process_all"] = process_all
     return state
 
 
@@ -140,6 +141,52 @@ def test_stories_updates_run_in_bounded_slices(
         assert time.monotonic() - t < 10
         time.sleep(0.05)
     assert r.status_code == 202
+
+
+def test_waiting_jobs_go_before_pending_stories_work(
+    tmp_path: Path, slow_pipeline: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job queued while stories work is pending runs first (the worker once took "pending since the
+    clock's epoch" for "held back over 30 s" and ran a stories slice, seconds long on a big store, first)."""
+    seen: list[int] = []
+    real = slow_pipeline["process_all"]
+
+    def process_all(items: Any, *a: Any, **kw: Any) -> Iterator[FakeResult]:
+        seen.append(slow_pipeline["stories_calls"])
+        yield from real(items)
+
+    import pantau.pipeline
+
+    monkeypatch.setattr(pantau.pipeline, "process_all", process_all)
+    app = create_app(tmp_path / "o.duckdb", token=TOKEN, stories_budget_s=0.2, preload=False)
+    app.state.worker.store = FakeStore()
+    app.state.worker.stories_pending = True  # both wait when the worker starts
+    job = app.state.worker.submit(articles=[{"text": "Rusia menyerang Ukraina."}])
+    with TestClient(app, base_url=BASE):
+        deadline = time.monotonic() + 20
+        while job.status not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert job.status == "done" and seen == [0]
+
+
+def test_reads_hold_back_stories_work(
+    ingest_app: tuple[Any, TestClient], slow_pipeline: dict[str, Any]
+) -> None:
+    """While reads come in, pending stories work waits for a pause (a slice can hold the GIL for seconds);
+    when the reads stop, it goes on."""
+    app, client = ingest_app
+    worker = app.state.worker
+    t = time.monotonic()
+    worker.stories_pending = True
+    while time.monotonic() - t < 2.0:
+        assert client.get("/api/alerts", params={"limit": 1}).status_code == 200
+        time.sleep(0.05)
+    assert slow_pipeline["stories_calls"] == 0
+    t = time.monotonic()
+    while slow_pipeline["stories_calls"] < 1:
+        assert time.monotonic() - t < 10
+        time.sleep(0.05)
 
 
 def test_full_queue_answers_429(ingest_app: tuple[Any, TestClient], slow_pipeline: dict[str, Any]) -> None:

@@ -80,7 +80,7 @@ def create_app(
         app.include_router(module.router)
     pages.mount(app)
     # outermost first: reject a foreign Host before reading any body
-    app.add_middleware(ReadCache, generation=lambda: db.generation)
+    app.add_middleware(ReadCache, generation=lambda: db.generation, on_read=db.note_read)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(HostCheck, allowed=allowed_hosts(hosts or ()))
     return app

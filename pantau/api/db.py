@@ -84,6 +84,9 @@ class Database:
             self._tables, self._tables_at = tables, now
         return self._tables
 
+    def note_read(self) -> None:
+        self.last_read = time.monotonic()
+
     def busy(self, within_s: float = 2.0) -> bool:
         """Whether reads came in the last ``within_s`` seconds (background work then yields to them)."""
         return time.monotonic() - self.last_read < within_s

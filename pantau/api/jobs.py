@@ -33,7 +33,10 @@ from pantau.api.db import Database
 from pantau.api.deps import plain
 
 log = logging.getLogger("pantau.api")
-STORIES_MAX_WAIT_S = 30.0
+STORIES_MAX_WAIT_S = 30.0  # the longest waiting ingest jobs hold back stories work
+# the longest a stream of reads holds it back: a stories slice can run seconds past its budget (a chunk
+# of canonical events is not interruptible) and holds the GIL for much of it, which reads would feel
+STORIES_BUSY_WAIT_S = 120.0
 NLP_CHUNK = 8  # records per call to the NLP process
 NLP_TIMEOUT_S = 600.0
 
@@ -135,6 +138,7 @@ class IngestWorker:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._resume_at = 0.0  # background stories work rests as long as its last slice ran
+        self._deferred_since = 0.0  # when pending stories work was first held back (0: not held)
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:
@@ -217,15 +221,18 @@ class IngestWorker:
                 log.exception("preloading the NLP models")
         while not self.stop.is_set():
             # stories work goes in slices between jobs, resting as long as each slice ran; waiting jobs
-            # come first, but not for longer than ``STORIES_MAX_WAIT_S``
+            # come first, and while reads come in it waits for a pause in them; but neither defers it
+            # for longer than ``STORIES_MAX_WAIT_S`` / ``STORIES_BUSY_WAIT_S``
             now = time.monotonic()
-            if (
-                self.stories_pending
-                and now >= self._resume_at
-                and (self.queue.empty() or now - self._resume_at > STORIES_MAX_WAIT_S)
-            ):
-                self._stories()
-                continue
+            if self.stories_pending and now >= self._resume_at:
+                self._deferred_since = self._deferred_since or now
+                deferred = now - self._deferred_since
+                jobs_wait = not self.queue.empty() and deferred <= STORIES_MAX_WAIT_S
+                reads_wait = self.db.busy(1.0) and deferred <= STORIES_BUSY_WAIT_S
+                if not (jobs_wait or reads_wait):
+                    self._deferred_since = 0.0
+                    self._stories()
+                    continue
             try:
                 job = self.queue.get(timeout=0.2)
             except queue.Empty:

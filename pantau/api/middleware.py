@@ -135,9 +135,11 @@ class ReadCache:
         max_entries: int = 4096,
         max_bytes: int = 512_000,
         skip: tuple[str, ...] = ("/api/health", "/api/ingest"),
+        on_read: Any = None,
     ) -> None:
         self.app = app
         self.generation = generation
+        self.on_read = on_read  # told of every GET /api/... (a cached answer is a read too)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.skip = skip
@@ -156,6 +158,8 @@ class ReadCache:
         ):
             await self.app(scope, receive, send)
             return
+        if self.on_read is not None:
+            self.on_read()
         gen = self.generation()
         if gen != self.seen:
             self.entries.clear()

@@ -111,9 +111,27 @@ def test_relevance_keeps_sport_out_and_says_why():
 
 @needs_model
 def test_relevance_codes_political_news():
-    text = ("Kementerian Luar Negeri Korea Selatan memanggil duta besar Jepang di Seoul pada Senin (10/3/2025) "
-            "untuk memprotes klaim Tokyo atas pulau Dokdo. Seoul menuntut Jepang mencabut pernyataan itu.")
+    text = ("Kementerian Luar Negeri Korea Selatan memanggil duta besar Jepang di Seoul pada Senin "
+            "(10/3/2025) untuk memprotes klaim Tokyo atas pulau Dokdo. Seoul menuntut Jepang mencabut "
+            "pernyataan itu.")
     res = _extract(text)
     assert res.article.relevance is not None and res.article.relevance >= store.load().relevance_threshold
     assert not any(f.startswith("not_coded:") for f in res.article.flags)
     assert _asserted(res)
+
+
+def test_targetless_events_are_dropped_unless_one_sided_or_two_sided_in_the_actor():
+    """The learned coder keeps a merged event without a recipient only as the rule coder keeps a mention."""
+    from pantau.events.rules.merge import dyadic_ok
+    from pantau.records import Entity, Event
+
+    def event(typ: str, *codes: str, recipient: bool = False) -> Event:
+        actor = [Entity(c, "LOC", code=c) for c in codes]
+        target = [Entity("Kyiv", "LOC", code="UKR")] if recipient else []
+        return Event(id="e", type=typ, actor=actor, recipient=target)
+
+    assert not dyadic_ok(event("ACCUSE", "RUS"))
+    assert dyadic_ok(event("ACCUSE", "RUS", recipient=True))
+    assert dyadic_ok(event("MOBILIZE", "RUS"))
+    assert dyadic_ok(event("AGREE", "RUS", "USA"))
+    assert not dyadic_ok(event("AGREE", "RUS"))

@@ -19,7 +19,7 @@ from pantau.events.model.triggers import TriggerHit, detect
 from pantau.events.rules import Reading
 from pantau.events.rules.dating import attach_date, attach_quote, fallback_dates
 from pantau.events.rules.mentions import Candidate
-from pantau.events.rules.merge import merge
+from pantau.events.rules.merge import dyadic_ok, merge
 from pantau.events.rules.units import unit_tokens
 from pantau.records import Article, Event
 
@@ -44,6 +44,10 @@ def code(article: Article, doc, reading: Reading, units: list[tuple[int, int]], 
         if c is not None:
             cands.append(c)
     events = merge(cands, reading.text, reading.ordered_places(), article, reading.local_places())
+    # PLOVER interactions are dyadic: an event that still has no target after merging (its other
+    # mentions may name one) is kept only as the rule coder keeps it (one-sided types, both sides in
+    # the actor). Cross-validated: event F1 0.475 -> 0.49, precision 0.49 -> 0.53.
+    events = [e for e in events if dyadic_ok(e)]
     fallback_dates(events, reading.dates, reading.text, reading.ref)
     return events
 

@@ -17,9 +17,10 @@ Place = tuple[int, int, Location]  # (start, end, place) as events.resources.pla
 UNREAL = ("hypothetical", "negated")
 
 
-def dyadic_ok(c: Candidate) -> bool:
+def dyadic_ok(c: Candidate | Event) -> bool:
     """PLOVER interactions are dyadic: keep a target-less event only where the type is one-sided
-    (mobilising, withdrawing, protesting, apologising) or both sides are in the actor ("AS dan Rusia")."""
+    (mobilising, withdrawing, protesting, apologising) or both sides are in the actor ("AS dan Rusia").
+    Takes a mention (the rule coder) or a merged event (the learned coder)."""
     if c.recipient or c.factuality in UNREAL:
         return True
     if c.type in MONADIC or (c.type == "CONCEDE" and c.mode != "ceasefire"):

@@ -11,7 +11,9 @@ the same content that has none, so articles first ingested without the event sta
 their events when ingested again. Batches are written
 in one transaction for speed; if that transaction fails, it is rolled back and the
 batch is written again article by article, so one bad article never costs the others
-and a crash or kill leaves only whole articles behind.
+and a crash or kill leaves only whole articles behind. The same transaction keeps the
+derived data of :mod:`pantau.store.derived` (typed location and code columns, count
+tables for the API's actor network and map) in step with the events.
 """
 
 from __future__ import annotations

@@ -253,6 +253,8 @@ def ingest(
         interrupted = True
     flush()
     elapsed = time.monotonic() - started
+    order = {arg: i for i, arg in enumerate(inputs)}  # rows in input order, not in order of first outcome
+    tally = dict(sorted(tally.items(), key=lambda kv: order.get(kv[0], len(order))))
     _print_ingest_summary(tally, elapsed, store, where)
     store.close()
     if interrupted:

@@ -153,6 +153,22 @@ def test_bad_records_keep_their_errors_with_workers(tmp_path, small_chunks):
     assert small_chunks
 
 
+def test_failed_task_runs_in_the_parent(tmp_path, small_chunks, monkeypatch):
+    src = synthetic_file(tmp_path, 10)
+    want = run("extract", str(src), "--no-events", "--workers", "1").stdout
+    real = workers._whole_task
+
+    def task(stages, items):
+        if any(getattr(i, "id", None) == "a6" for i in items) and os.getpid() != PARENT:
+            raise RuntimeError("task lost")
+        return real(stages, items)
+
+    monkeypatch.setattr(workers, "_whole_task", task)
+    res = run("extract", str(src), "--no-events", "--workers", "2")
+    assert res.exit_code == 0, res.stderr
+    assert small_chunks and res.stdout == want
+
+
 def test_available_cores_and_chunks():
     assert workers.available_cores() >= 1
     assert [len(c) for c in workers.chunks(range(10), 4)] == [4, 4, 2]

@@ -157,7 +157,15 @@ class WorkerPool:
     def _step(self, c: _Chunk) -> None:
         """Take a finished task's result and move the chunk on (parent side)."""
         assert c.future is not None
-        value = c.future.result()  # BrokenProcessPool is handled by the caller
+        try:
+            value = c.future.result()
+        except BrokenProcessPool:  # handled by the caller
+            raise
+        except Exception:  # noqa: BLE001 - the task failed as a whole (e.g. a result that cannot be pickled)
+            if os.environ.get("PANTAU_DEBUG"):
+                raise
+            c.future, c.stage, c.out = None, "done", run_chunk(self.stages, c.items, self.skip)  # run here
+            return
         c.future = None
         if c.stage == "whole":
             c.out, c.stage = value, "done"

@@ -175,47 +175,46 @@ def event_places(
         )
     dated = date_from is not None or date_to is not None
     months = _full_months(date_from, date_to) if dated else None
+    w.add(LOCATED)
     if actor or dyad or (dated and months is None):
-        # a selective filter: one pass over the typed columns of the events it keeps
-        w.add(LOCATED)
-        return _dicts(
+        # a selective filter: the places of the events it keeps, from their typed columns
+        places = _dicts(
             cur,
             "SELECT loc_name AS name, loc_country AS country, round(loc_lat, 4) AS lat, "
-            "round(loc_lon, 4) AS lon, count(*) AS n, "
-            f"list(id ORDER BY date DESC NULLS LAST, id)[1:{RECENT_IDS}] AS event_ids, "
-            "list_sort(list(DISTINCT type)) AS types, max(date) AS last_date "
-            f"FROM events {w.sql()} GROUP BY ALL ORDER BY {PLACE_ORDER} LIMIT ?",
+            "round(loc_lon, 4) AS lon, count(*) AS n, list_sort(list(DISTINCT type)) AS types, "
+            f"max(date) AS last_date FROM events {w.sql()} GROUP BY ALL ORDER BY {PLACE_ORDER} LIMIT ?",
             [*w.params, limit],
         )
-    # the place counts answer (all days, or whole months and the events of the days around them), then
-    # the newest ids of those places
-    kinds = event_filters(types=types, quad=quad)  # on the type alone, as the place counts have it
-    cols = "type, name, country, lat, lon, n, last_date"
-    if months is None:
-        rows_from, params = f"SELECT {cols} FROM agg_places {kinds.sql()}", kinds.params
     else:
-        whole = event_filters(types=types, quad=quad)
-        whole.add("month IS NOT NULL")
-        if months[0] is not None:
-            whole.add("month >= ?", months[0])
-        if months[1] is not None:
-            whole.add("month <= ?", months[1])
-        days = event_filters(types=types, quad=quad)
-        ends = ["date BETWEEN ? AND ?" for _ in months[2]]
-        days.add("(" + " OR ".join(ends) + ")" if ends else "FALSE", *(d for pair in months[2] for d in pair))
-        rows_from = (
-            f"SELECT {cols} FROM agg_places_m {whole.sql()} UNION ALL "
-            f"SELECT {cols} FROM ({delta_sql('agg_places', f'SELECT * FROM events {days.sql()}')})"
+        # the place counts answer (all days, or whole months and the events of the days around them)
+        kinds = event_filters(types=types, quad=quad)  # on the type alone, as the place counts have it
+        cols = "type, name, country, lat, lon, n, last_date"
+        if months is None:
+            rows_from, params = f"SELECT {cols} FROM agg_places {kinds.sql()}", kinds.params
+        else:
+            whole = event_filters(types=types, quad=quad)
+            whole.add("month IS NOT NULL")
+            if months[0] is not None:
+                whole.add("month >= ?", months[0])
+            if months[1] is not None:
+                whole.add("month <= ?", months[1])
+            days = event_filters(types=types, quad=quad)
+            ends = ["date BETWEEN ? AND ?" for _ in months[2]]
+            bounds = [d for pair in months[2] for d in pair]
+            days.add("(" + " OR ".join(ends) + ")" if ends else "FALSE", *bounds)
+            rows_from = (
+                f"SELECT {cols} FROM agg_places_m {whole.sql()} UNION ALL "
+                f"SELECT {cols} FROM ({delta_sql('agg_places', f'SELECT * FROM events {days.sql()}')})"
+            )
+            params = [*whole.params, *days.params]
+        places = _dicts(
+            cur,
+            "SELECT name, country, lat, lon, sum(n)::BIGINT AS n, list_sort(list(DISTINCT type)) AS types, "
+            f"max(last_date) AS last_date FROM ({rows_from}) GROUP BY name, country, lat, lon "
+            f"ORDER BY {PLACE_ORDER} LIMIT ?",
+            [*params, limit],
         )
-        params = [*whole.params, *days.params]
-    places = _dicts(
-        cur,
-        "SELECT name, country, lat, lon, sum(n)::BIGINT AS n, list_sort(list(DISTINCT type)) AS types, "
-        f"max(last_date) AS last_date FROM ({rows_from}) GROUP BY name, country, lat, lon "
-        f"ORDER BY {PLACE_ORDER} LIMIT ?",
-        [*params, limit],
-    )
-    w.add(LOCATED)
+    # then the newest ids of those places
     ids = _recent_ids(cur, w.sql(), w.params, places)
     return [
         {

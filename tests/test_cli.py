@@ -130,6 +130,11 @@ def test_events_formats(tmp_path):
     assert ev["evidence"][0]["text"] == "Ukraina menyerang depot amunisi Rusia" and ev["outlet"] == "Kontan"
     rows = list(csv.DictReader(io.StringIO(run("events", "--db", str(db), "--format", "csv").stdout)))
     assert rows[0]["actor_codes"] == "UKR" and rows[0]["mode"] == "heavy-weapons"
+    # a misspelt type is a usage error naming the valid ones, not an empty result
+    bad = run("events", "--db", str(db), "--type", "ASSUALT")
+    assert bad.exit_code == 2 and "ASSAULT" in bad.stderr and "(no events)" not in bad.stdout
+    # the evidence is printed whole (wrapped), not cut
+    assert "Ukraina menyerang depot amunisi Rusia" in " ".join(table.stdout.split())
     out = tmp_path / "ev.parquet"
     res = run("events", "--db", str(db), "--format", "parquet", "--output", str(out))
     assert res.exit_code == 0 and "1 events written" in res.stderr
@@ -194,10 +199,10 @@ def test_update_line_is_human(tmp_path):
 
 
 def test_db_option_has_one_wording():
-    from pantau.cli.stories import DB_HELP
+    from pantau.cli.common import DB_HELP
 
     helps = {}
-    for cmd in (["stories"], ["index"], ["alerts"], ["actors"], ["explain"], ["ingest"]):
+    for cmd in (["stories"], ["index"], ["alerts"], ["actors"], ["explain"], ["ingest"], ["events"], ["summary"]):
         out = CliRunner().invoke(main, [*cmd, "--help"], terminal_width=200).output
         line = " ".join(out.split())
         assert "--db" in line, cmd
@@ -221,3 +226,14 @@ def test_ingest_summary_is_one_readable_line(tmp_path):
     assert last.startswith("2 records in ") and "1 worker): 2 inserted. Store " in last
     again = run("ingest", "-", "--db", db, "--no-events", "--workers", "1", input=lines)
     assert "): 2 unchanged. Store " in again.stdout.splitlines()[-1]
+
+
+def test_summary_names_a_missing_recipient():
+    from pantau.cli.core import render_summary
+
+    stats = {"counts": {"articles": 1, "events": 3, "quotes": 0, "entities": 2},
+             "published_range": ("2025-01-01", "2025-01-01"), "outlets": [("Kompas", 1)],
+             "languages": [("id", 1)], "flags": [], "event_types": [("MOBILIZE", 3)], "factuality": [],
+             "dyads": [("GBR", None, 3)], "actors": [("GBR", 3)]}
+    text = render_summary("x.duckdb", stats, [])
+    assert "GBR → (no recipient)" in text and "None" not in text

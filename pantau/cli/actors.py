@@ -15,7 +15,7 @@ from collections import Counter
 import click
 
 from pantau.cli import main
-from pantau.cli.stories import DB_HELP, UpperChoice, print_table
+from pantau.cli.common import DB_HELP, UpperChoice, print_table
 
 # PLOVER sectors (EVENTS.md section 3).
 SECTORS = ("GOV", "MIL", "SPY", "LEG", "JUD", "COP", "REB", "OPP", "PTY", "JRN", "BUS", "NGO", "CVL", "UNK")

@@ -21,7 +21,8 @@ from typing import Any
 import click
 
 from pantau.cli import main
-from pantau.records import QUAD_NAMES, QUAD_OF, IngestError, RawRecord, Result
+from pantau.cli.common import UpperChoice, db_option, print_table
+from pantau.records import EVENT_TYPES, QUAD_NAMES, QUAD_OF, IngestError, RawRecord, Result
 
 BATCH_SIZE = 256
 BATCH_SECONDS = 5.0
@@ -72,12 +73,6 @@ def _error(err: IngestError) -> None:
     click.echo(str(err), file=sys.stderr)
 
 
-db_option = click.option(
-    "--db",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Database file (default: $PANTAU_DB, else ./pantau.duckdb).",
-)
 published_option = click.option(
     "--published",
     metavar="DATE",
@@ -341,7 +336,7 @@ def export(db: str | None, fmt: str, output: str) -> None:
 @click.option("--to", "date_to", metavar="DATE", callback=_check_date, help="Events on or before DATE.")
 @click.option("--actor", metavar="CODE", help="Actor code, e.g. RUS.")
 @click.option("--recipient", metavar="CODE", help="Recipient code, e.g. UKR.")
-@click.option("--type", "type_", metavar="TYPE", help="PLOVER event type, e.g. ASSAULT.")
+@click.option("--type", "type_", type=UpperChoice(EVENT_TYPES), help="PLOVER event type, e.g. ASSAULT.")
 @click.option("--outlet", help="Outlet name (case-insensitive).")
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="At most this many events.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many events first.")
@@ -373,7 +368,7 @@ def events(
         rows = store.events(**filters)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
-            fh.write(_events_table(rows) + "\n")
+            _events_table(rows, fh)
         return
     out = click.get_text_stream("stdout")
     if fmt == "jsonl":
@@ -381,7 +376,7 @@ def events(
     elif fmt == "csv":
         write_csv(rows, out)
     else:
-        click.echo(_events_table(rows))
+        _events_table(rows, sys.stdout)
 
 
 def _codes(ev: dict[str, Any], key: str) -> str:
@@ -393,23 +388,22 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def _events_table(rows: list[dict[str, Any]]) -> str:
+def _events_table(rows: list[dict[str, Any]], out: Any) -> None:
+    """The events as a table whose cells wrap (the whole type, dyad and first evidence span)."""
     if not rows:
-        return "(no events)"
-    head = ("day", 10), ("type", 18), ("actor → recipient", 20), ("outlet", 12), ("article", 12)
-    lines = ["  ".join(f"{name:<{w}}" for name, w in head) + "  evidence"]
+        print("(no events)", file=out)
+        return
+    table = []
     for ev in rows:
         typ = ev["type"] + (f"/{ev['mode']}" if ev.get("mode") else "")
         if ev.get("factuality") not in (None, "asserted"):
             typ += f" ({ev['factuality']})"
-        dyad = f"{_codes(ev, 'actor')} → {_codes(ev, 'recipient')}"
-        evidence = (ev.get("evidence") or [{}])[0].get("text", "")
-        lines.append(
-            f"{ev.get('day') or '?':<10}  {_clip(typ, 18):<18}  {_clip(dyad, 20):<20}  "
-            f"{_clip(ev.get('outlet') or '', 12):<12}  {ev['article_id'][:12]:<12}  {_clip(evidence, 60)}"
-        )
-    lines.append(f"({len(rows)} events)")
-    return "\n".join(lines)
+        evidence = " ".join(((ev.get("evidence") or [{}])[0].get("text") or "").split())
+        table.append((ev.get("day") or "?", typ, f"{_codes(ev, 'actor')} → {_codes(ev, 'recipient')}",
+                      ev.get("outlet") or "", ev["article_id"], evidence))
+    print_table([("day", "nowrap"), ("type", "nowrap"), ("actor → recipient", "nowrap"), ("outlet", "left"),
+                 ("article", "nowrap"), ("evidence", "left")], table, file=out)
+    print(f"({len(rows)} events)", file=out)
 
 
 # -- show ------------------------------------------------------------------------------
@@ -597,7 +591,7 @@ def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]
     if stats["factuality"]:
         out.append("  factuality: " + ", ".join(f"{f} {n}" for f, n in stats["factuality"]))
     out += ["", "Top dyads (actor → recipient; asserted/future events)"] + _bars(
-        stats["dyads"], lambda p: f"{p[0]} → {p[1]}"
+        stats["dyads"], lambda p: f"{p[0]} → {p[1] or '(no recipient)'}"
     )
     out += ["", "Most active actors (asserted/future events)"] + _bars(stats["actors"], lambda p: str(p[0]))
     if sample:

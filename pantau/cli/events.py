@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from pantau.cli import main
-from pantau.cli.stories import DB_HELP
+from pantau.cli.common import DB_HELP
 
 BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 

@@ -4,70 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import click
 
 from pantau.cli import main
-
-# One wording for the shared options of every command (the same as `pantau ingest --db`).
-DB_HELP = "Database file (default: $PANTAU_DB, else ./pantau.duckdb)."
-db_option = click.option("--db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)
-
-
-class UpperChoice(click.Choice):
-    """A choice of upper-case codes given in any case (``--sector gov``, ``--type assault``); a wrong
-    value is a usage error that lists the valid ones as they are written."""
-
-    name = "upper choice"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        return super().convert(str(value).strip().upper(), param, ctx)
-
-
-_DYAD_RE = re.compile(r"^[A-Z][A-Z0-9]{1,5}(?:-[A-Z][A-Z0-9]{1,5})?$")
-
-
-def check_dyad(ctx: click.Context | None, param: click.Parameter | None, value: Any) -> Any:
-    """Click callback: dyads as two codes joined by '-' (RUS-UKR) or one code (RUS), upper-cased;
-    anything else is a usage error that says what is expected."""
-    many = isinstance(value, tuple)
-    out = []
-    for v in value if many else ([value] if value else []):
-        code = str(v).strip().upper()
-        if not _DYAD_RE.match(code):
-            raise click.BadParameter(
-                f"{v!r} is not a dyad: two actor codes joined by '-', e.g. RUS-UKR (or one code, e.g. RUS)"
-            )
-        out.append(code)
-    return tuple(out) if many else (out[0] if out else None)
-
-
-def print_table(
-    columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *, file: Any = None
-) -> None:
-    """A table whose long cells wrap instead of being cut (rich). ``columns`` are (header, justify):
-    "left" columns wrap (words, else folded), "right" (numbers) and "nowrap" columns stay whole."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for name, justify in columns:
-        whole = justify != "left"
-        table.add_column(name, justify="right" if justify == "right" else "left",  # type: ignore[arg-type]
-                         overflow="fold", no_wrap=whole, min_width=len(name) if whole else 24)
-    for row in rows:
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # Text: no markup parsing
-    out = file or sys.stdout
-    # A terminal wraps at its width; piped output gets a wide page (rich would assume 80 columns).
-    width = None if out.isatty() else 160
-    Console(file=out, highlight=False, soft_wrap=False, width=width).print(table)
+from pantau.cli.common import check_dyad, db_option, print_table
 
 
 def _open(db: str | None, read_only: bool = False) -> Any:

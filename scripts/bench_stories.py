@@ -45,7 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days-per-report", type=int, default=200)
     ap.add_argument("--international", action="store_true", help="only international articles")
     ap.add_argument("--db", default=":memory:")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a clustering parameter of escalation.yaml (merge_model=merge_score.yaml)")
     args = ap.parse_args(argv)
+    import yaml
+
+    from pantau.stories.common import config
+
+    for kv in args.set:
+        key, value = kv.split("=", 1)
+        config()["clustering"][key] = yaml.safe_load(value)
     shared = Path(args.shared)
     corpus = shared / "corpus" / "news_id.jsonl.gz"
     if not corpus.exists():

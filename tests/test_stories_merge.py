@@ -40,7 +40,8 @@ def test_kb_normalises_spellings_of_one_actor() -> None:
 def test_model_reason_adds_up_to_its_probability() -> None:
     m = merge_model()
     assert len(m.coef) == len(FEATURES) and 0.0 < m.threshold < 1.0
-    row = np.array([0.5, 0.6, 0.4, 0.4, 1.0, 0.5, 1.0, 0.0, 1.0])[: len(FEATURES)]
+    row = np.array([{"age": 1.0, "span": 2.0, "size": 0.7, "country_conflict": 0.0, "same_outlet": 1.0,
+                     "rare_names": 0.7}.get(f, 0.4) for f in FEATURES])
     why = m.reason(row)
     logit = m.intercept + sum(why["contributions"].values())
     assert why["p"] == pytest.approx(1 / (1 + math.exp(-logit)), abs=2e-3)
@@ -88,9 +89,21 @@ def test_same_dyad_same_day_across_stories_is_one_event() -> None:
 
 # Cross-outlet reports of one event (published within days, different outlets, different wording).
 SAME_EVENT = [
+    ("f068a1cb7d9417270b81293174db2f4ad68164ca", "be3b0f900ed69a1828900533944be4dd59450ea3",
+     "Merdeka / kumparan, 18 Jul 2017: a goalkeeper's medical and move to Juventus"),
+    ("604b810724e8e6d03937ff1c4f0fc9d5e96d024c", "3ae49be3a2027b63eb69253bce2cc72964574394",
+     "CNN Indonesia 12 Jul / kumparan 14 Jul 2017: Persib decides on a striker's contract"),
 ]
-# One theme, different events (same outlet or not): must stay in different stories.
+# One theme, different events (same outlet or not): must stay in different stories. Both are joined
+# by the current model (P 0.59 and 0.93: shared rare names of one product world / one club, one outlet,
+# two days): the known error kind "same theme, same outlet" (METHOD.md), kept as strict xfails so that a
+# fix shows.
+_KNOWN = pytest.mark.xfail(strict=True, reason="known error: same theme, same outlet, shared rare names")
 DIFFERENT_EVENT = [
+    pytest.param("54a5751d1e248b2ff3a0e68b7252d9a9c90caa2e", "86f4a2ccf43f73cbfdb29ab4a17f0ec0df4ac99b",
+                 "DailySocial 24 / 26 Jul 2017: two phone makers' app releases", marks=_KNOWN),
+    pytest.param("8930cf8860ca2d9e1ccff4c86bec5439b5777310", "027ee0e3c0efe763c6109bf68204a6f30c2ed133",
+                 "Merdeka 27 / 29 Jul 2017: one club, a match preview and a transfer plan", marks=_KNOWN),
 ]
 
 
@@ -99,7 +112,7 @@ def clustered() -> dict[str, str]:
     if not CORPUS.exists():
         pytest.skip("shared corpus not available")
     rows = read_corpus(CORPUS)
-    wanted = {a for pair in SAME_EVENT + DIFFERENT_EVENT for a in pair[:2]}
+    wanted = {a for pair in SAME_EVENT for a in pair[:2]} | {a for p in DIFFERENT_EVENT for a in p.values[:2]}
     days = {r["published"][:10] for r in rows if r["id"] in wanted and r.get("published")}
     lo, hi = min(days), max(days)
     from datetime import timedelta
@@ -110,8 +123,8 @@ def clustered() -> dict[str, str]:
     load_articles(con, keep)
     engine.update_articles(con)
     out = dict(con.execute("SELECT article_id, story_id FROM story_articles").fetchall())
-    out["_reasons"] = json.dumps({sid: story_reasons(con, sid) for sid in {out[a] for a in wanted if a in out}},
-                                 default=str)
+    sids = {out[a] for a in wanted if a in out}
+    out["_reasons"] = json.dumps({sid: story_reasons(con, sid) for sid in sids}, default=str)
     return out
 
 

@@ -179,14 +179,19 @@ def story_id_for(article_id: str) -> str:
 class StoryClusterer:
     """Holds the active stories in memory between days; flush() writes everything to the DB."""
 
-    def __init__(self, model: MergeModel | None = None, oracle: dict[str, str] | None = None) -> None:
+    def __init__(self, model: MergeModel | None = None, oracle: dict[str, str] | None = None,
+                 follow_model: bool = False) -> None:
         """``model``: the merge decision (default: merge_model.yaml). ``oracle`` (training only): the
-        gold story of each article; every candidate's features are recorded in ``trace`` and the article
-        follows its gold story instead of the model."""
+        gold story of each article; every candidate's features are recorded in ``trace``, labelled by
+        whether the candidate story is (mostly) the article's gold story, and the article follows its
+        gold story; with ``follow_model`` it follows the model instead, so that the rows show the
+        stories the model itself builds (drifting chains included) and it can learn from them."""
         cfg = config()["clustering"]
         self.model = model or merge_model()
         self.oracle = oracle
         self.story_gold: dict[str, str | None] = {}
+        self.story_votes: dict[str, Counter] = {}
+        self.follow_model = follow_model
         self.trace: list[tuple[str, str, bool, np.ndarray]] = []
         self.cfg = cfg
         self.n_features: int = cfg["n_features"]
@@ -519,6 +524,10 @@ class StoryClusterer:
         # and which stories each outlet already reports (vectors, not a loop over stories per article)
         age_all = np.array([ages_of(d) for d in lastd], dtype=float)
         cal_all = np.array([(day - d).days if day is not None and d is not None else 0 for d in lastd])
+        span_all = np.array([(day - self.stories[q].first_date).days
+                             if day is not None and self.stories[q].first_date is not None else 0
+                             for q in active], dtype=float)
+        size_all = np.array([self.stories[q].n_articles for q in active], dtype=float)
         by_outlet: dict[str, list[int]] = {}
         for q, s_id in enumerate(active):
             for o in self.stories[s_id].outlets:
@@ -575,9 +584,13 @@ class StoryClusterer:
                 same_out = np.zeros(na)
                 same_out[by_outlet.get(outlet, [])] = 1.0
                 feats_x = np.column_stack([cent_t, mem_t, cent_e, mem_e, np.log1p(mem_r),
-                                           mem_h, age, conflict, same_out]) * 1.0
+                                           mem_h, age, span_all[:na], np.log1p(size_all[:na]), conflict,
+                                           same_out]) * 1.0
                 logit = model.logits(feats_x)
                 logit[~ok] = -np.inf
+                # candidates: stories quiet for at most max_age_clock days on the news clock (a full
+                # stream: that many days; a thin one: up to twice as many calendar days)
+                logit[age > cfg.get("max_age_clock", np.inf)] = -np.inf
                 if series[i] and day is not None:
                     # a daily report (oil price, rupiah) joins only a story of its own day: the
                     # next day's report is a new event written from the same template
@@ -591,9 +604,10 @@ class StoryClusterer:
                     same = np.array([self.story_gold.get(active[q]) == gold for q in live], dtype=bool)
                     for q, y in zip(live, same, strict=True):
                         self.trace.append((aid, active[q], bool(y), feats_x[q]))
-                    join = bool(same.any())
-                    if join:
-                        j = int(live[same][np.argmax(logit[live[same]])])
+                    if not self.follow_model:
+                        join = bool(same.any())
+                        if join:
+                            j = int(live[same][np.argmax(logit[live[same]])])
                 if join:
                     sid = active[j]
                     reason = model.reason(feats_x[j])
@@ -616,8 +630,6 @@ class StoryClusterer:
                     n += 1
                     sid = f"{story_id_for(aid)}-{n}"
                 self.stories[sid] = StoryAgg(sid, None, day, day)
-                if self.oracle is not None:
-                    self.story_gold[sid] = self.oracle.get(aid)
                 sim = 1.0
                 if k is not None:
                     index[sid] = len(active)
@@ -627,7 +639,13 @@ class StoryClusterer:
                     lastd.append(day)
                     age_all = np.append(age_all, 0.0)
                     cal_all = np.append(cal_all, 0)
+                    span_all = np.append(span_all, 0.0)
+                    size_all = np.append(size_all, 0.0)
                     day_lab[k] = index[sid]
+            if self.oracle is not None:  # the story's gold label: the majority of its members'
+                votes = self.story_votes.setdefault(sid, Counter())
+                votes[self.oracle.get(aid)] += 1
+                self.story_gold[sid] = votes.most_common(1)[0][0]
             agg = self.stories[sid]
             add_member(agg, art, day, source_outlet.get(aid) or art.get("outlet") or "", actors.get(aid))
             if sid in index:
@@ -635,6 +653,8 @@ class StoryClusterer:
                 lastd[j] = agg.last_date
                 if day is not None and j < len(age_all):
                     age_all[j], cal_all[j] = 0.0, 0
+                if j < len(size_all):
+                    size_all[j] += 1
                 o = source_outlet.get(aid) or art.get("outlet") or ""
                 if o and j not in by_outlet.setdefault(o, []):
                     by_outlet[o].append(j)

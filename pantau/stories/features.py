@@ -30,6 +30,8 @@ FEATURES = (
     "rare_names",      # log(1 + number of shared names that are rare: decayed df <= rare_name_df)
     "member_title",    # best cosine of the headlines' root lemmas with one member's headline
     "age",             # days since the story's last article, on the news clock
+    "span",            # calendar days since the story's first article (long chains drift off the event)
+    "size",            # log(1 + articles in the story): big stories attract everything of their theme
     "country_conflict",  # both sides name countries and none is shared
     "same_outlet",     # the article's (independent) outlet already reports the story
 )
@@ -119,9 +121,10 @@ class MergeModel:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "intercept": round(self.intercept, 4),
-            "threshold": round(self.threshold, 3),
-            "features": {f: {"coef": round(c, 4), "mean": round(m, 4), "scale": round(s, 4)}
+            "intercept": round(float(self.intercept), 4),
+            "threshold": round(float(self.threshold), 3),
+            "features": {f: {"coef": round(float(c), 4), "mean": round(float(m), 4),
+                             "scale": round(float(s), 4)}
                          for f, c, m, s in zip(FEATURES, self.coef, self.mean, self.scale, strict=True)},
         }
 
@@ -145,8 +148,13 @@ class MergeModel:
         }
 
 
-@lru_cache(maxsize=1)
-def merge_model() -> MergeModel:
-    """The shipped merge model (merge_model.yaml)."""
-    raw = yaml.safe_load(resources.files("pantau.stories").joinpath("merge_model.yaml").read_text("utf-8"))
+@lru_cache(maxsize=4)
+def merge_model(name: str | None = None) -> MergeModel:
+    """The merge model in use: ``name``, else escalation.yaml ``clustering.merge_model`` (a file of this
+    package: merge_model.yaml, the fitted one; merge_score.yaml, the previous hand-set score)."""
+    if name is None:
+        from pantau.stories.common import config
+
+        name = config()["clustering"].get("merge_model", "merge_model.yaml")
+    raw = yaml.safe_load(resources.files("pantau.stories").joinpath(name).read_text("utf-8"))
     return MergeModel.from_dict(raw)

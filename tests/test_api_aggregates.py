@@ -185,6 +185,8 @@ def test_api_answers_the_same_with_and_without_derived_data(tmp_path):
         ("/api/events", {"dyad": "RUS-UKR", "limit": 200}),  # code filters on the key strings
         ("/api/events", {"actor": "USA", "recipient": "RUS", "from": "2024-02-01"}),
         ("/api/map", {"dyad": "UKR-USA"}),
+        ("/api/actors/RUS", {}),
+        ("/api/actors/UKR", {"limit": 5}),
     ]
     replies = []
     for db in (path, old):

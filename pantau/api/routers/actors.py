@@ -26,6 +26,7 @@ from pantau.api.deps import (
 from pantau.api.models import Actor, ActorNetwork
 from pantau.records import QUAD_OF
 from pantau.store.aggregates import actor_network
+from pantau.store.derived import code_key
 
 router = APIRouter(prefix="/api/actors", tags=["actors"])
 
@@ -72,19 +73,24 @@ def get_actor(
     """An actor's recent events (as actor or recipient), its quotes and counts by type (empty lists for a
     code with no events: any well-formed code is a valid question)."""
     with db.cursor() as cur:
+        cur.begin()  # one snapshot for the freshness check and the reads
+        # the derived key strings answer the code tests 3x faster than the lists, when fresh
+        fresh = db.derived_fresh(cur)
+        key = code_key(code) if fresh else code
+        as_actor = "contains(actor_keys, ?)" if fresh else "list_contains(actor_codes, ?)"
+        as_recipient = "contains(recipient_keys, ?)" if fresh else "list_contains(recipient_codes, ?)"
         cur.execute(
-            f"SELECT {EVENT_LIST_COLUMNS} FROM events "
-            "WHERE list_contains(actor_codes, ?) OR list_contains(recipient_codes, ?) "
+            f"SELECT {EVENT_LIST_COLUMNS} FROM events WHERE {as_actor} OR {as_recipient} "
             "ORDER BY date DESC NULLS LAST, id LIMIT ?",
-            [code, code, limit],
+            [key, key, limit],
         )
         events = rows_as_dicts(cur)
         attach_articles(cur, events)
         by_type = dict(
             cur.execute(
-                "SELECT coalesce(type, ''), count(*) FROM events WHERE list_contains(actor_codes, ?) "
-                "GROUP BY ALL ORDER BY 2 DESC",
-                [code],
+                f"SELECT coalesce(type, ''), count(*) FROM events WHERE {as_actor} "
+                "GROUP BY ALL ORDER BY 2 DESC, 1",
+                [key],
             ).fetchall()
         )
         cur.execute(
@@ -103,6 +109,7 @@ def get_actor(
                 [code],
             ).fetchall()
         ]
+        cur.commit()
     for e in events:
         e["quad"] = QUAD_OF.get(e["type"], 0)
     for qrow in quotes:

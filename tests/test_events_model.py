@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction import DictVectorizer
@@ -135,3 +139,47 @@ def test_targetless_events_are_dropped_unless_one_sided_or_two_sided_in_the_acto
     assert dyadic_ok(event("MOBILIZE", "RUS"))
     assert dyadic_ok(event("AGREE", "RUS", "USA"))
     assert not dyadic_ok(event("AGREE", "RUS"))
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+needs_corpus = pytest.mark.skipif(not (SHARED / "corpus" / "news_id.jsonl.gz").exists(),
+                                  reason="no ../shared corpus")
+
+
+def _training_script():
+    """scripts/train_events.py, whose corpus samples are the ones the relevance model holds out."""
+    if "train_events" not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "scripts" / "train_events.py"
+        spec = importlib.util.spec_from_file_location("train_events", path)
+        sys.modules["train_events"] = importlib.util.module_from_spec(spec)  # its dataclasses look it up
+        spec.loader.exec_module(sys.modules["train_events"])
+    return sys.modules["train_events"]
+
+
+def _coded(articles) -> int:
+    from pantau import nlp
+    from pantau.pipeline import analyse
+    from pantau.records import Result
+
+    docs = nlp.pipe([a.text for a in articles])
+    results = [analyse(Result(article=a), doc) for a, doc in zip(articles, docs, strict=True)]
+    return sum(1 for r in results if _asserted(r))
+
+
+@needs_model
+@needs_corpus
+def test_held_out_sport_and_gadget_articles_get_no_events():
+    """Real corpus articles of sport, technology and entertainment desks that neither the relevance
+    classifier nor any eval set has seen: nearly all are left uncoded."""
+    script = _training_script()
+    articles = script.weak_negatives(SHARED, 30, skip=int(script.RELEVANCE["sample"]))
+    assert len(articles) == 30
+    assert _coded(articles) <= 5
+
+
+@needs_model
+@needs_corpus
+def test_unannotated_international_articles_are_coded():
+    """Real international-desk articles outside the eval sets: most report a political event."""
+    articles = _training_script().unannotated_international(SHARED, 30)
+    assert _coded(articles) >= 18

@@ -177,12 +177,15 @@ def event_places(
     months = _full_months(date_from, date_to) if dated else None
     w.add(LOCATED)
     if actor or dyad or (dated and months is None):
-        # a selective filter: the places of the events it keeps, from their typed columns
-        places = _dicts(
+        # a selective filter: one pass over the typed columns of the events it keeps (the newest ids in
+        # the same pass: few events per place, and date windows would evaluate the filter again)
+        return _dicts(
             cur,
             "SELECT loc_name AS name, loc_country AS country, round(loc_lat, 4) AS lat, "
-            "round(loc_lon, 4) AS lon, count(*) AS n, list_sort(list(DISTINCT type)) AS types, "
-            f"max(date) AS last_date FROM events {w.sql()} GROUP BY ALL ORDER BY {PLACE_ORDER} LIMIT ?",
+            "round(loc_lon, 4) AS lon, count(*) AS n, "
+            f"list(id ORDER BY date DESC NULLS LAST, id)[1:{RECENT_IDS}] AS event_ids, "
+            "list_sort(list(DISTINCT type)) AS types, max(date) AS last_date "
+            f"FROM events {w.sql()} GROUP BY ALL ORDER BY {PLACE_ORDER} LIMIT ?",
             [*w.params, limit],
         )
     else:

@@ -141,11 +141,14 @@ def matches(c: Canon, ev: dict[str, Any]) -> bool:
 
 def _same_dyad_day(c: Canon, ev: dict[str, Any]) -> bool:
     """Across outlets and stories: the same type, on the same day (both dates to the day), with both
-    sides named and shared (actors and recipients intersect). Why: two outlets word one strike or one
+    sides named, different and shared (actors and recipients intersect; not a state acting on itself,
+    which on one day covers many unrelated domestic events). Why: two outlets word one strike or one
     meeting differently, so their articles may land in different stories, and each may name another
     place (the city, the province) or none; the full dyad on one day is the event's identity."""
     if (c.precision or "day") != "day" or (ev["date_precision"] or "day") != "day":
         return False
+    if not (ev["actors"] - ev["recipients"]) or not (ev["recipients"] - ev["actors"]):
+        return False  # a state acting on itself (IDN > IDN: police, courts, ministries) is no identity
     return bool(ev["recipients"] and c.recipients and ev["recipients"] & c.recipients
                 and ev["date"] == c.date)
 

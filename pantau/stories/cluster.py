@@ -583,9 +583,16 @@ class StoryClusterer:
                 outlet = source_outlet.get(aid) or art.get("outlet") or ""
                 same_out = np.zeros(na)
                 same_out[by_outlet.get(outlet, [])] = 1.0
+                jac = np.zeros(na)
+                codes = actors.get(aid) or set()
+                if codes:  # the pipeline's actor codes (entities table), when it filled them
+                    for q, s_id in enumerate(active):
+                        top = _top_actors(self.stories[s_id])
+                        if top:
+                            jac[q] = len(codes & top) / len(codes | top)
                 feats_x = np.column_stack([cent_t, mem_t, cent_e, mem_e, np.log1p(mem_r),
                                            mem_h, age, span_all[:na], np.log1p(size_all[:na]), conflict,
-                                           same_out]) * 1.0
+                                           same_out, jac]) * 1.0
                 logit = model.logits(feats_x)
                 logit[~ok] = -np.inf
                 # candidates: stories quiet for at most max_age_clock days on the news clock (a full
@@ -711,6 +718,14 @@ def add_member(
     for c in codes or ():
         agg.actors[c] += 1
     agg.touched = True
+
+
+def _top_actors(agg: StoryAgg) -> set[str]:
+    """The story's main actor codes: those of at least 30% of its articles."""
+    if not agg.actors:
+        return set()
+    floor = max(1.0, 0.3 * agg.n_articles)
+    return {c for c, n in agg.actors.items() if n >= floor}
 
 
 def _cols(x: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:

@@ -34,6 +34,7 @@ FEATURES = (
     "size",            # log(1 + articles in the story): big stories attract everything of their theme
     "country_conflict",  # both sides name countries and none is shared
     "same_outlet",     # the article's (independent) outlet already reports the story
+    "actor_jaccard",   # Jaccard of the article's actor codes (entities) and the story's main codes
 )
 
 

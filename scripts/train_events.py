@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--thresholds", default="0.15,0.2", help="trigger thresholds compared by CV")
-    ap.add_argument("--recipient-threshold", type=float, default=0.2, help="minimum P(recipient)")
+    ap.add_argument("--recipient-threshold", type=float, default=0.1, help="minimum P(recipient)")
     ap.add_argument("--relevance-threshold", type=float, default=0.1,
                     help="articles less likely than this to report a political event get no events")
     ap.add_argument("--no-relevance", action="store_true", help="code every article (no relevance model)")

@@ -36,9 +36,10 @@ CODE_RE = r"^[A-Z][A-Z0-9]{1,5}$"
 DYAD_RE = r"^[A-Z][A-Z0-9]{1,5}-[A-Z][A-Z0-9]{1,5}$"
 # an index series: a dyad, or one code (events with one known party)
 SERIES_RE = r"^[A-Z][A-Z0-9]{1,5}(-[A-Z][A-Z0-9]{1,5})?$"
-# ids: no space, control character, backslash or URL delimiter, and no leading dot ("." and ".." are
-# path segments, never ids); spelled out rather than \s, which Python and ECMA regexes read differently
-ID_RE = r"^[^ ./?#\\\x00-\x1f\x7f][^ /?#\\\x00-\x1f\x7f]{0,255}$"
+# ids: no space, control character, backslash, URL delimiter or "%" (the URL escape: a client that sends
+# "%10" unescaped means another id than the one it holds), and no leading dot ("." and ".." are path
+# segments, never ids); spelled out rather than \s, which Python and ECMA regexes read differently
+ID_RE = r"^[^ ./?#%\\\x00-\x1f\x7f][^ /?#%\\\x00-\x1f\x7f]{0,255}$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 EventType = Enum("EventType", {t: t for t in EVENT_TYPES}, type=str)  # type: ignore[misc]

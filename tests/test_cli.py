@@ -202,7 +202,8 @@ def test_db_option_has_one_wording():
     from pantau.cli.common import DB_HELP
 
     helps = {}
-    for cmd in (["stories"], ["index"], ["alerts"], ["actors"], ["explain"], ["ingest"], ["events"], ["summary"]):
+    commands = ("stories", "index", "alerts", "actors", "explain", "ingest", "events", "summary")
+    for cmd in ([c] for c in commands):
         out = CliRunner().invoke(main, [*cmd, "--help"], terminal_width=200).output
         line = " ".join(out.split())
         assert "--db" in line, cmd

@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import logging
 import multiprocessing
+import os
 import queue
 import tempfile
 import threading
@@ -88,11 +89,17 @@ def _renamed(record: Any, path: str, name: str) -> Any:
     return record
 
 
-def _child_init() -> None:
-    """In the NLP process: load the models once, before the first job."""
-    from pantau.nlp import load
+def _child_init(preload: bool = True) -> None:
+    """In the NLP process: a lower CPU priority (reads are interactive, ingest is background work: on a
+    machine with few cores the analysis would otherwise take a core from the reads), then the models."""
+    try:
+        os.nice(10)
+    except OSError:  # not permitted here: run at the server's priority
+        pass
+    if preload:
+        from pantau.nlp import load
 
-    load()
+        load()
 
 
 def _child_analyse(records: list[Any]) -> list[Any]:
@@ -205,7 +212,7 @@ class IngestWorker:
         """The NLP process, started on first use (spawned: a fork of a server with threads is unsafe)."""
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(1, initializer=_child_init if self.preload else None)
+            self._pool = ctx.Pool(1, initializer=_child_init, initargs=(self.preload,))
         return self._pool
 
     def _loop(self) -> None:

@@ -78,8 +78,10 @@ def _canon(**kw: object) -> Canon:
 
 def test_same_dyad_same_day_across_stories_is_one_event() -> None:
     ev = {"type": "ASSAULT", "article_id": "a2", "actors": {"RUS"}, "recipients": {"UKR"}, "story_id": "st-2",
-          "date": date(2024, 11, 20), "date_precision": "day", "location": "Kyiv"}
-    assert matches(_canon(), ev)  # another outlet's story, another place name: the full dyad that day
+          "date": date(2024, 11, 20), "date_precision": "day", "location": None}
+    assert matches(_canon(), ev)  # another outlet's story naming no place: the full dyad that day
+    assert matches(_canon(), {**ev, "location": "kharkiv"})
+    assert not matches(_canon(), {**ev, "location": "Kyiv"})  # another named place: another strike
     assert not matches(_canon(), {**ev, "date": date(2024, 11, 21)})  # the next day: another strike
     assert not matches(_canon(), {**ev, "recipients": set()})  # one side unknown: not enough
     assert not matches(_canon(precision="week"), {**ev, "date": date(2024, 11, 22)})

@@ -6,8 +6,9 @@ Two event records (from different articles) are the same event when all hold:
   and the recipient code sets intersect or one of them is empty;
 - compatible date: both dates known and equal within the coarser precision (day: same day,
   week: at most 6 days apart, month: same month, year: same year) and the same place or the
-  same story, or both dated to the same day with actors and recipients both shared (the full dyad:
-  the same event reported by outlets whose articles fell into different stories); or a date is
+  same story, or both dated to the same day with actors and recipients both shared and no two different
+  places named (the full dyad: the same event reported by outlets whose articles fell into different
+  stories); or a date is
   missing and both articles are in the same story.
 Two records from one article are never merged (the extractor already decided they differ).
 Only factuality asserted / future counts; others are recorded as skipped.
@@ -143,9 +144,12 @@ def _same_dyad_day(c: Canon, ev: dict[str, Any]) -> bool:
     """Across outlets and stories: the same type, on the same day (both dates to the day), with both
     sides named, different and shared (actors and recipients intersect; not a state acting on itself,
     which on one day covers many unrelated domestic events). Why: two outlets word one strike or one
-    meeting differently, so their articles may land in different stories, and each may name another
-    place (the city, the province) or none; the full dyad on one day is the event's identity."""
+    meeting differently, so their articles may land in different stories, and one may name no place;
+    the full dyad on one day is the event's identity unless both name places and they differ (a war
+    has many strikes a day, one per named place)."""
     if (c.precision or "day") != "day" or (ev["date_precision"] or "day") != "day":
+        return False
+    if ev["location"] and c.location and ev["location"].lower() != c.location.lower():
         return False
     if not (ev["actors"] - ev["recipients"]) or not (ev["recipients"] - ev["actors"]):
         return False  # a state acting on itself (IDN > IDN: police, courts, ministries) is no identity

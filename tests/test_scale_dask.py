@@ -123,3 +123,6 @@ def test_export_parquet(tmp_path):
     assert got == [("a0",), ("a1",), ("a2",)]
     assert json.loads(json.dumps(sorted(p.name for p in (tmp_path / "out").iterdir()))) == sorted(
         f"{t}.parquet" for t in ("articles", "attributions", "entities", "events", "quotes"))
+    # the events keep the output contract's columns, not the store's own search columns
+    names = pq.read_schema(tmp_path / "out" / "events.parquet").names
+    assert "actor_codes" in names and "actor_keys" not in names and "loc_lat" not in names

@@ -103,15 +103,18 @@ def export_store(store: Any, directory: str | os.PathLike[str]) -> dict[str, int
 
     Read by DuckDB, Dask, Spark or pandas without Pantau (``SELECT * FROM 'dir/events.parquet'``).
     """
+    from pantau.store.derived import DERIVED_TYPES
     from pantau.store.rows import TABLES
 
+    internal = {"events": f" EXCLUDE ({', '.join(DERIVED_TYPES)})"}  # the store's own search columns
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for table in TABLES:
         path = out / f"{table}.parquet"
         tmp = path.with_suffix(".parquet.tmp")
-        sql = f"COPY (SELECT * FROM {table}) TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION zstd)"
+        sql = (f"COPY (SELECT *{internal.get(table, '')} FROM {table}) TO '{_sql_path(tmp)}' "
+               "(FORMAT parquet, COMPRESSION zstd)")
         store.con.execute(sql)
         os.replace(tmp, path)  # a reader never sees half a file
         counts[table] = pq.read_metadata(path).num_rows

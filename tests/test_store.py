@@ -195,6 +195,23 @@ def test_article_and_articles(store):
     assert store.articles(language="en") == []
 
 
+def test_relevance_is_stored_and_old_stores_gain_the_column(tmp_path):
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))  # a store made before the column existed
+    con.execute("CREATE TABLE articles (id VARCHAR PRIMARY KEY, text VARCHAR, flags VARCHAR[])")
+    con.execute("INSERT INTO articles VALUES ('x', 'teks', [])")
+    con.close()
+    with Store(old) as s:
+        assert s.con.execute("SELECT relevance FROM articles WHERE id = 'x'").fetchone() == (None,)
+    with Store(tmp_path / "new.duckdb") as s:
+        res = make_result("a1")
+        res.article.relevance = 0.04
+        res.article.flags = ["not_coded:relevance=0.04"]
+        s.upsert(res)
+        assert s.article("a1")["relevance"] == pytest.approx(0.04)
+        assert s.article("a1")["flags"] == ["not_coded:relevance=0.04"]
+
+
 def test_exports(store, tmp_path):
     store.upsert_many([make_result("a1"), make_result("a2")])
     assert store.export_events(tmp_path / "e.csv", "csv", actor="RUS") == 2

@@ -31,7 +31,8 @@ ARROW_SCHEMAS: dict[str, pa.Schema] = {
             ("id", _STR), ("url", _STR), ("title", _STR), ("published", _STR),
             ("published_date", pa.date32()), ("outlet", _STR), ("authors", _STRS), ("editors", _STRS),
             ("dateline", _STR), ("language", _STR), ("language_confidence", pa.float64()),
-            ("flags", _STRS), ("text", _STR), ("captions", _STRS), ("removed", _STR),
+            ("flags", _STRS), ("relevance", pa.float64()), ("text", _STR), ("captions", _STRS),
+            ("removed", _STR),
             ("source", _STR), ("content_hash", _STR),
         ]
     ),
@@ -125,7 +126,8 @@ def result_rows(result: Result) -> dict[str, list[dict[str, Any]]]:
             "id": a.id, "url": a.url, "title": a.title, "published": a.published,
             "published_date": iso_day(a.published), "outlet": a.outlet, "authors": list(a.authors),
             "editors": list(a.editors), "dateline": a.dateline, "language": a.language,
-            "language_confidence": a.language_confidence, "flags": list(a.flags), "text": a.text,
+            "language_confidence": a.language_confidence, "flags": list(a.flags), "relevance": a.relevance,
+            "text": a.text,
             "captions": list(a.captions), "removed": _json(list(a.removed)), "source": a.source,
             "content_hash": content_hash(result),
         }

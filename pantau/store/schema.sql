@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS articles (
     language            VARCHAR,
     language_confidence DOUBLE,
     flags               VARCHAR[],
+    relevance           DOUBLE,       -- P(a political event), from the event coder; NULL: not scored
     text                VARCHAR,
     captions            VARCHAR[],
     removed             JSON,         -- [{text, rule, line}]
@@ -22,6 +23,9 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash        VARCHAR,
     ingested_at         TIMESTAMP DEFAULT current_timestamp
 );
+
+-- stores made before the column (CREATE TABLE IF NOT EXISTS leaves an existing table as it is)
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS relevance DOUBLE;
 
 CREATE TABLE IF NOT EXISTS attributions (
     article_id VARCHAR,

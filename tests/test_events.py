@@ -1,4 +1,4 @@
-"""Event coder tests on real sentences (seeds, dev articles, corpus) and the seed expectations."""
+"""Event coder tests on seed, corpus and self-written sentences (never eval-set text); seed expectations."""
 
 from __future__ import annotations
 
@@ -99,9 +99,8 @@ def test_nominal_genitive_actor_and_terhadap_recipient():
 
 
 def test_passive_with_oleh_swaps_roles():
-    ev = asserted(
-        code("Penampungan pengungsi Rohingya di Sri Lanka diserang oleh pasukan Myanmar.", "2017-09-28")
-    )
+    text = "Kamp pengungsi Rohingya di Cox's Bazar diserbu oleh milisi Myanmar pada dini hari."
+    ev = asserted(code(text, "2017-09-28"))
     assert (
         # the refugees are the target, coded by their state (MMR, civilians)
         ev
@@ -137,13 +136,12 @@ def test_consult_dengan_partner_and_coordinated_recipients():
 def test_coordinated_subject_is_several_actors():
     ev = asserted(
         code(
-            "Amerika Serikat, Australia dan Jepang meminta negara-negara Asia Tenggara dan China "
-            "memastikan kode etik sengketa Laut China Selatan.",
-            "2017-08-07",
+            "Inggris, Prancis dan Jerman mendesak Iran segera kembali ke meja perundingan nuklir.",
+            "2019-07-10",
         ),
         "REQUEST",
     )
-    assert ev and {"USA", "AUS", "JPN"} <= codes(ev[0].actor) and "CHN" in codes(ev[0].recipient)
+    assert ev and {"GBR", "FRA", "DEU"} <= codes(ev[0].actor) and "IRN" in codes(ev[0].recipient)
 
 
 def test_threaten_warning_with_explicit_date():
@@ -350,16 +348,15 @@ def test_corpus_international_articles_spans_and_fields():
 
 def test_glued_related_headline_is_cut_out():
     text = (
-        "Dalam sebuah pernyataan, militer Israel menyatakan pihaknya melancarkan serangan presisi "
-        'terhadap situs militer Houthi di Yaman "termasuk pelabuhan dan infrastruktur energi di '
-        'Sanaa."6 Pejabat Kelas Kakap China yang Dieksekusi Xi Jinping gegara Korupsi "Saya '
-        'memperingatkan para pemimpin Houthi bahwa Israel akan mencapai kalian juga," kata '
-        "Menteri Pertahanan Israel, Israel Katz, seperti dikutip AFP."
+        "Dalam keterangan tertulis, militer Israel mengatakan pihaknya menggempur gudang senjata "
+        'Hizbullah di Lebanon selatan "termasuk jalur pasokan di perbatasan Suriah."5 Jenderal China '
+        'yang Dipecat Xi Jinping karena Skandal Suap "Kami memperingatkan Hizbullah bahwa setiap roket '
+        'akan dibalas berlipat ganda," ujar Kepala Staf Militer Israel, Herzi Halevi, kepada wartawan.'
     )
-    ev = asserted(code(text, "2024-12-20"))
+    ev = asserted(code(text, "2024-10-20"))
     assert not any("CHN" in codes(e.actor) for e in ev)  # nothing from the glued-in headline
     threat = [e for e in ev if e.type == "THREATEN"]
-    assert threat and codes(threat[0].actor) == {"ISR"} and "YEM" in codes(threat[0].recipient)
+    assert threat and codes(threat[0].actor) == {"ISR"} and "LBN" in codes(threat[0].recipient)
     assert threat[0].quote
 
 
@@ -430,16 +427,17 @@ def test_dep_subject_not_taken_from_the_matrix_clause():
 
 def test_anaphoric_alliance_resolves_to_nato():
     text = (
-        "Polandia mengaktifkan Pasal 4 NATO pada Rabu (10/9/2025). "
-        "Dengan mekanisme ini, Polandia resmi meminta aliansi membahas ancaman dari Rusia."
+        "Lituania menjadi tuan rumah latihan gabungan NATO pada Kamis (6/3/2025). "
+        "Dalam kesempatan itu, Lituania juga meminta aliansi menambah pasukan di perbatasan timur."
     )
-    ev = asserted(parsed(text, "2025-09-10"), "REQUEST")
-    assert ev and codes(ev[0].actor) == {"POL"} and "NATO" in codes(ev[0].recipient)
+    ev = asserted(parsed(text, "2025-03-06"), "REQUEST")
+    assert ev and codes(ev[0].actor) == {"LTU"} and "NATO" in codes(ev[0].recipient)
 
 
 def test_alliance_without_antecedent_or_generic_is_not_resolved():
     ev = parsed(
-        "Dengan mekanisme ini, Polandia resmi meminta aliansi membahas ancaman dari Rusia.", "2025-09-10"
+        "Dalam kesempatan itu, Lituania juga meminta aliansi menambah pasukan di perbatasan timur.",
+        "2025-03-06",
     )
     assert not any("NATO" in codes(e.recipient) for e in ev)
     from pantau.events.rules.anaphora import anaphors
@@ -478,9 +476,9 @@ def test_anaphora_in_seed_articles(seeds):
 
 def test_purpose_clause_is_not_a_reported_act():
     ev = code(
-        "Pezeshkian turut mengundang Anwar untuk melakukan kunjungan ke Teheran guna mempererat hubungan "
-        "bilateral dan kerja sama strategis kedua negara.",
-        "2026-05-26",
+        "Erdogan juga mengundang Prabowo untuk berkunjung ke Ankara guna memperdalam kerja sama "
+        "pertahanan kedua negara.",
+        "2025-02-12",
     )
     assert not asserted(ev, "COOPERATE")
 
@@ -488,75 +486,75 @@ def test_purpose_clause_is_not_a_reported_act():
 def test_reciprocal_saling_gives_both_directions():
     ev = asserted(
         code(
-            "Jalur Gaza terus dilanda kekerasan setiap hari, dengan militer Israel dan Hamas saling menuduh "
-            "adanya pelanggaran gencatan senjata.",
-            "2026-05-28",
+            "Ketegangan di perbatasan kembali memanas, dengan tentara Thailand dan Kamboja saling "
+            "menuduh melepaskan tembakan lebih dulu.",
+            "2025-07-25",
         ),
         "ACCUSE",
     )
     pairs = {(tuple(sorted(codes(e.actor))), tuple(sorted(codes(e.recipient)))) for e in ev}
-    assert (("ISR",), ("PSE",)) in pairs and (("PSE",), ("ISR",)) in pairs
+    assert (("THA",), ("KHM",)) in pairs and (("KHM",), ("THA",)) in pairs
 
 
 def test_receiving_weapons_from_a_state_is_its_aid():
     ev = asserted(
-        code("Taiwan telah menerima 38 unit tank tempur canggih Abrams dari Amerika Serikat.", "2024-12-16")
+        code("Filipina telah menerima 12 unit jet tempur ringan FA-50 dari Korea Selatan.", "2024-12-16")
     )
-    assert any(e.type == "AID" and codes(e.actor) == {"USA"} and codes(e.recipient) == {"TWN"} for e in ev)
+    assert any(e.type == "AID" and codes(e.actor) == {"KOR"} and codes(e.recipient) == {"PHL"} for e in ev)
     # receiving criticism is no aid
     assert not asserted(code("Taiwan menerima kritik dari Amerika Serikat.", "2024-12-16"), "AID")
 
 
 def test_announced_future_investment_is_a_promise():
     ev = code(
-        "Airlangga mengatakan Amerika Serikat dan Jepang akan berinvestasi untuk membangun reaktor nuklir "
-        "modular kecil di Indonesia.",
+        "Bahlil mengatakan Korea Selatan dan Uni Emirat Arab akan berinvestasi dalam pembangunan kilang "
+        "minyak baru di Indonesia.",
         "2024-12-11",
     )
     agree = asserted(ev, "AGREE")
-    assert agree and {"USA", "JPN"} <= codes(agree[0].actor) and "IDN" in codes(agree[0].recipient)
+    assert agree and {"KOR", "ARE"} <= codes(agree[0].actor) and "IDN" in codes(agree[0].recipient)
     assert not asserted(ev, "COOPERATE")
 
 
 def test_driving_away_a_warship_is_coercion_not_expulsion():
     ev = asserted(
         code(
-            "Militer China menyatakan telah mengusir sebuah kapal perang milik angkatan laut Belanda di "
-            "Laut China Selatan.",
-            "2026-05-28",
+            "Angkatan Laut Filipina mengaku telah mengusir sebuah kapal riset milik China dari perairan "
+            "dekat Palawan.",
+            "2024-12-16",
         )
     )
-    assert any(e.type == "COERCE" and codes(e.actor) == {"CHN"} and "NLD" in codes(e.recipient) for e in ev)
+    assert any(e.type == "COERCE" and codes(e.actor) == {"PHL"} and "CHN" in codes(e.recipient) for e in ev)
     assert not any(e.type == "SANCTION" for e in ev)
 
 
 def test_negation_of_first_conjunct_does_not_negate_the_demand():
     ev = code(
-        "Presiden Yoon Suk Yeol mengumumkan darurat militer. Meski berakhir, kemarahan publik Korsel "
-        "tak sirna dan meminta Yoon mundur.",
-        "2024-12-13",
+        "Perdana Menteri Thailand Paetongtarn Shinawatra meminta maaf atas rekaman telepon itu. Walau "
+        "sudah meminta maaf, amarah warga Thailand tidak reda dan menuntut Paetongtarn mundur.",
+        "2025-06-20",
     )
     req = [e for e in ev if e.type == "REQUEST"]
-    assert req and req[0].factuality == "asserted" and "KOR" in codes(req[0].recipient)
+    assert req and req[0].factuality == "asserted" and "THA" in codes(req[0].recipient)
 
 
 def test_pronoun_after_bahwa_is_the_speaker():
     ev = asserted(
         code(
-            "Beberapa jam sebelumnya, pemberontak Suriah mengumumkan bahwa mereka telah menguasai sepenuhnya "
-            "kota penting Homs.",
+            "Menjelang tengah malam, milisi Houthi mengumumkan bahwa mereka sudah merebut pelabuhan "
+            "Hodeidah.",
             "2024-12-08",
         ),
         "COERCE",
     )
-    assert ev and "pron=speaker" in ev[0].pattern and codes(ev[0].actor) == {"SYR"}
+    assert ev and "pron=speaker" in ev[0].pattern and codes(ev[0].actor) == {"YEM"}
 
 
 def test_generic_and_purpose_nominals_are_not_reported_acts():
     ev = code(
-        "Lalu, Anwar menegaskan Malaysia tetap mengecam segala bentuk serangan dan agresi, termasuk serangan "
-        "drone serta tindakan militer Israel dan Amerika Serikat.",
-        "2026-05-26",
+        "Menlu Sugiono menegaskan Indonesia terus mengecam segala bentuk kekerasan dan pendudukan, termasuk "
+        "serangan udara serta operasi militer Israel dan sekutunya.",
+        "2025-03-20",
     )
     assert not asserted(ev, "ASSAULT") and asserted(ev, "ACCUSE")
 
@@ -564,11 +562,11 @@ def test_generic_and_purpose_nominals_are_not_reported_acts():
 def test_glued_sentence_starting_with_an_acronym_is_split():
     from pantau.events.text import sentences
 
-    t = "di Indonesia.AS dan Jepang akan berinvestasi. Kata A.S. Smith."
+    t = "ke Manila.UE dan Kanada akan ikut membantu. Kata J.R. Brown."
     assert [t[s:e] for s, e in sentences(t)] == [
-        "di Indonesia.",
-        "AS dan Jepang akan berinvestasi.",
-        "Kata A.S. Smith.",
+        "ke Manila.",
+        "UE dan Kanada akan ikut membantu.",
+        "Kata J.R. Brown.",
     ]
 
 
@@ -576,18 +574,18 @@ def test_relative_clause_subject_is_the_head_noun():
     # corpus: the head before "yang" is the actor ...
     ev = asserted(
         code(
-            "Suasana semakin menegang setelah pengumuman Presiden Amerika Serikat Donald Trump yang mengakui "
-            "Yerusalem sebagai ibukota Israel.",
-            "2017-12-08",
+            "Kerusuhan meluas setelah keputusan Perdana Menteri Inggris Keir Starmer yang mengakui "
+            "Palestina sebagai negara berdaulat.",
+            "2025-09-22",
         ),
         "SUPPORT",
     )
-    assert ev and codes(ev[0].actor) == {"USA"} and "rel-head" in ev[0].pattern
+    assert ev and codes(ev[0].actor) == {"GBR"} and "rel-head" in ev[0].pattern
     # ... and a head that is no actor gives the clause no actor at all
     ev = code(
-        "Warga Amerika terpengaruh iklan politik di media sosial baik yang mendukung Trump maupun yang "
-        "menentang Clinton.",
-        "2018-02-17",
+        "Pemilih muda terpapar unggahan kampanye di TikTok, baik yang membela Anies maupun yang menolak "
+        "Prabowo.",
+        "2024-01-17",
     )
     assert not asserted(ev, "REJECT")
 
@@ -599,13 +597,13 @@ def test_paraphrase_families_oppose_and_appreciate():
     assert any(e.type == "REJECT" and codes(e.actor) == {"CHN"} for e in ev)
     ev = asserted(
         code(
-            "Anwar Ibrahim menyampaikan penghargaan atas dukungan dan kerja sama pemerintah Iran dalam "
-            "membantu proses pelepasan kapal Malaysia.",
-            "2026-05-27",
+            "Presiden Prabowo kembali menyampaikan penghargaan atas bantuan pemerintah Mesir dalam "
+            "mengevakuasi warga Indonesia dari Gaza.",
+            "2024-11-30",
         ),
         "SUPPORT",
     )
-    assert any(codes(e.actor) == {"MYS"} and "IRN" in codes(e.recipient) for e in ev)
+    assert any(codes(e.actor) == {"IDN"} and "EGY" in codes(e.recipient) for e in ev)
 
 
 def test_reported_speech_codes_the_reported_actor_and_weapon_origin_is_no_target():
@@ -626,8 +624,8 @@ def test_reported_speech_codes_the_reported_actor_and_weapon_origin_is_no_target
 
 def test_civilian_genitive_is_the_patient_of_a_material_nominal():
     ev = code(
-        "Fase pertama mencakup pembebasan sandera perempuan, anak-anak, dan lansia, serta penghentian "
-        "serangan.",
+        "Naskah perjanjian damai itu memuat pembebasan tawanan anak-anak, ibu hamil, dan orang sakit, "
+        "serta penghentian pengeboman.",
         "2025-01-18",
     )
     assert not any(e.type == "RETREAT" and "genitive" in e.pattern for e in asserted(ev))
@@ -640,26 +638,25 @@ def test_civilian_genitive_is_the_patient_of_a_material_nominal():
 
 def test_numbered_group_resolves_to_the_coordination_that_fits():
     text = (
-        "Amerika Serikat, Australia dan Jepang meminta negara-negara Asia Tenggara dan China memastikan kode "
-        "etik sengketa Laut China Selatan. Pernyataan itu disampaikan usai pertemuan tiga negara di sela "
-        "forum regional di Manila, Filipina, Senin (7/8)."
+        "Kanada, Belanda dan Norwegia mendesak Myanmar menghentikan kekerasan terhadap warga sipil. Seruan "
+        "itu disuarakan setelah pertemuan tiga negara di Jenewa, Swiss, Selasa (4/3)."
     )
-    ev = asserted(code(text, "2017-08-08"), "CONSULT")
-    assert ev and {"USA", "AUS", "JPN"} <= codes(ev[0].actor)
+    ev = asserted(code(text, "2021-03-05"), "CONSULT")
+    assert ev and {"CAN", "NLD", "NOR"} <= codes(ev[0].actor)
 
 
 # ------------------------------------------------------------------ issue #5: general recall fixes
 def test_first_person_promise_after_berujar_goes_to_the_speaker_and_the_compound_partner():
-    # real dev-set phrasing: the speaker is named by the cue "berujar"; "aliansi Korsel-AS" is a hyphen
-    # compound whose other side is the recipient
+    # the speaker is named by the cue "berujar"; "kemitraan Jepang-Filipina" is a hyphen compound whose
+    # other side is the recipient
     ev = asserted(
         code(
-            "Menteri Luar Negeri Korea Selatan Cho Tae Yul hadir di parlemen pada Jumat (13/12). "
-            'Dia lalu berujar, "Kami akan memperkuat aliansi Korsel-AS dan fokus pada pemulihan."'
+            "Menteri Pertahanan Jepang Gen Nakatani menggelar jumpa pers pada Senin (24/2). "
+            'Ia kemudian berujar, "Kami akan mempererat kemitraan Jepang-Filipina di bidang maritim."'
         ),
         "AGREE",
     )
-    assert ev and codes(ev[0].actor) == {"KOR"} and codes(ev[0].recipient) == {"USA"}
+    assert ev and codes(ev[0].actor) == {"JPN"} and codes(ev[0].recipient) == {"PHL"}
 
 
 def test_misspelt_anya_noun_still_triggers():
@@ -672,6 +669,6 @@ def test_misspelt_anya_noun_still_triggers():
 
 
 def test_refugee_group_is_coded_by_its_state():
-    text = "Sebanyak 31 pengungsi etnis Rohingya diselamatkan angkatan laut Sri Lanka pada Mei lalu."
+    text = "Sekitar 40 pengungsi Rohingya diselamatkan kapal angkatan laut Malaysia di Selat Malaka."
     ev = asserted(code(text), "AID")
-    assert ev and codes(ev[0].actor) == {"LKA"} and codes(ev[0].recipient) == {"MMR"}
+    assert ev and codes(ev[0].actor) == {"MYS"} and codes(ev[0].recipient) == {"MMR"}

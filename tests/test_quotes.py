@@ -1,4 +1,4 @@
-"""Quote extraction on real sentences from the seeds and dev articles."""
+"""Quote extraction on seed sentences and self-written ones (never eval-set text)."""
 
 from __future__ import annotations
 
@@ -28,19 +28,19 @@ def test_direct_quote_with_postposed_cue():
 
 def test_direct_quote_with_preposed_cue_and_curly_marks():
     qs = quotes(
-        "Dia lalu berujar, “Kami akan memperkuat aliansi Korsel-AS dan fokus pada pemulihan komunitas "
-        "internasional.” Menteri Luar Negeri Korea Selatan Cho Tae Yul hadir di parlemen.",
-        "2024-12-13",
+        "Ia kemudian berujar, “Kami akan mempererat kemitraan Jepang-Filipina agar kawasan tetap stabil "
+        "dan terbuka.” Menteri Pertahanan Jepang Gen Nakatani berbicara di Manila.",
+        "2025-02-25",
     )
-    assert any(q.direct and "memperkuat aliansi" in q.text for q in qs)
+    assert any(q.direct and "mempererat kemitraan" in q.text for q in qs)
 
 
 def test_continuation_paragraph_inherits_speaker():
     text = (
-        '"Kami sekarang menguasai 60 persen wilayah Jalur Gaza," kata Netanyahu saat menghadiri sebuah '
-        'konferensi.\n"Kami akan menangani sisanya setelah itu dan tidak akan keluar dari sana."'
+        '"Pasukan kami sudah menguasai sebagian besar kota itu," kata Netanyahu dalam rapat kabinet di '
+        'Yerusalem.\n"Sisanya akan kami bereskan dalam beberapa pekan ke depan tanpa kompromi."'
     )
-    qs = [q for q in quotes(text, "2026-05-29") if q.direct]
+    qs = [q for q in quotes(text, "2025-08-10") if q.direct]
     assert len(qs) == 2
     assert qs[0].speaker is not None and qs[0].speaker.code == "ISR"
     assert qs[1].cue is None and qs[1].speaker is not None and qs[1].speaker.code == "ISR"
@@ -59,12 +59,12 @@ def test_indirect_speech_mengatakan_bahwa():
 
 def test_menurut_names_the_source():
     qs = quotes(
-        "Menurut Kementerian Kesehatan Gaza, serangan-serangan Israel telah menewaskan lebih dari 900 "
-        "orang di Jalur Gaza sejak gencatan senjata.",
-        "2026-05-29",
+        "Menurut Kementerian Kesehatan Lebanon, gempuran udara Israel sepanjang pekan ini telah merenggut "
+        "120 nyawa di selatan negeri itu.",
+        "2024-10-02",
     )
     ind = [q for q in qs if not q.direct]
-    assert ind and ind[0].cue == "menurut" and ind[0].speaker.code == "PSE"
+    assert ind and ind[0].cue == "menurut" and ind[0].speaker.code == "LBN"
 
 
 def test_scare_quotes_are_not_quotes():
@@ -77,8 +77,8 @@ def test_scare_quotes_are_not_quotes():
 
 def test_quoted_threat_is_flagged_as_quote():
     text = (
-        "“Saya memperingatkan para pemimpin Houthi bahwa Israel akan mencapai kalian juga,” kata Menteri "
-        "Pertahanan Israel, Israel Katz, seperti dikutip AFP."
+        "“Kami memperingatkan milisi Houthi bahwa serangan berikutnya akan dibalas dengan keras,” ujar "
+        "Kepala Staf Militer Israel, Herzi Halevi, kepada wartawan."
     )
     _, events, _ = analyse(Article(id="q", text=text, published="2024-12-20"), None)
     threats = [e for e in events if e.type == "THREATEN"]

@@ -647,7 +647,7 @@ class ActorResolver:
                     owner = cand
                 end_tok = chunks[k2].j
                 k2 += 1
-            # "Presiden Amerika Serikat (AS) Donald Trump": skip the bracketed short form
+            # "Presiden Korea Selatan (Korsel) Yoon Suk Yeol": skip the bracketed short form
             if (
                 owner is not None
                 and k2 < len(chunks)

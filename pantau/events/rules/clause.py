@@ -171,7 +171,7 @@ class Clause:
             return [Entity("kami", "SPEAKER")], "speaker"
         third = any(w in THIRD_PERSON for w in words)
         if third and (stop == "bahwa" or stop in self.lex.speech_cues):
-            # "pemberontak mengumumkan bahwa mereka telah ...": the pronoun is the speaker
+            # "milisi itu menyatakan bahwa mereka sudah ...": the pronoun is the speaker
             matrix, _ = self.subject(s - 1, hops=1) if s > 0 else ([], "")
             if matrix and matrix[0].label != "SPEAKER":
                 return matrix, "pron=speaker"

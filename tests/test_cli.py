@@ -20,8 +20,8 @@ SEEDS = SHARED / "seeds" / "seeds.jsonl"
 needs_seeds = pytest.mark.skipif(not SEEDS.exists(), reason="shared/seeds not available")
 
 TEXT = (
-    "Seperti yang dilaporkan pada hari Senin, Ukraina menyerang depot amunisi Rusia menggunakan rudal "
-    "jarak jauh ATACM Amerika."
+    "Menurut laporan pada hari Kamis, Ukraina menyerang kilang minyak Rusia di Bryansk dengan "
+    "pesawat nirawak buatan dalam negeri."
 )
 
 
@@ -31,14 +31,14 @@ def run(*args: str, input: str | None = None):
 
 def hand_built_db(path: Path) -> None:
     """A store with one article and one event, independent of the NLP/event stages."""
-    i = TEXT.index("Ukraina menyerang depot amunisi Rusia")
+    i = TEXT.index("Ukraina menyerang kilang minyak Rusia")
     ukr = Entity("Ukraina", "LOC", i, i + 7, "UKR", "GOV", "Ukraine", "Q212")
     j = TEXT.index("Rusia", i)
     rus = Entity("Rusia", "LOC", j, j + 5, "RUS", "GOV", "Russia", "Q159")
     ev = Event("art-1-e1", "ASSAULT", [ukr], [rus], mode="heavy-weapons", context=["military"],
                date="2024-11-18", date_precision="day",
                evidence=[Span(i, i + 37, TEXT[i:i + 37])], confidence=0.85, pattern="serang+OBJ")
-    art = Article("art-1", TEXT, title="Ukraina serang depot amunisi", published="2024-11-21",
+    art = Article("art-1", TEXT, title="Ukraina serang kilang minyak", published="2024-11-21",
                   outlet="Kontan", language="id")
     with Store(path) as s:
         s.upsert(Result(art, [ukr, rus], [ev], []))
@@ -127,14 +127,14 @@ def test_events_formats(tmp_path):
     assert "(no events)" in run("events", "--db", str(db), "--from", "2024-11-19").stdout
     js = run("events", "--db", str(db), "--format", "jsonl", "--type", "assault")
     (ev,) = [json.loads(x) for x in js.stdout.splitlines()]
-    assert ev["evidence"][0]["text"] == "Ukraina menyerang depot amunisi Rusia" and ev["outlet"] == "Kontan"
+    assert ev["evidence"][0]["text"] == "Ukraina menyerang kilang minyak Rusia" and ev["outlet"] == "Kontan"
     rows = list(csv.DictReader(io.StringIO(run("events", "--db", str(db), "--format", "csv").stdout)))
     assert rows[0]["actor_codes"] == "UKR" and rows[0]["mode"] == "heavy-weapons"
     # a misspelt type is a usage error naming the valid ones, not an empty result
     bad = run("events", "--db", str(db), "--type", "ASSUALT")
     assert bad.exit_code == 2 and "ASSAULT" in bad.stderr and "(no events)" not in bad.stdout
     # the evidence is printed whole (wrapped), not cut
-    assert "Ukraina menyerang depot amunisi Rusia" in " ".join(table.stdout.split())
+    assert "Ukraina menyerang kilang minyak Rusia" in " ".join(table.stdout.split())
     out = tmp_path / "ev.parquet"
     res = run("events", "--db", str(db), "--format", "parquet", "--output", str(out))
     assert res.exit_code == 0 and "1 events written" in res.stderr
@@ -146,7 +146,7 @@ def test_show_and_summary_with_events(tmp_path):
     hand_built_db(db)
     show = run("show", "art-1", "--db", str(db))
     assert "ASSAULT/heavy-weapons  Ukraine [UKR/GOV] → Russia [RUS/GOV]" in show.stdout
-    assert "“Ukraina menyerang depot amunisi Rusia”" in show.stdout
+    assert "“Ukraina menyerang kilang minyak Rusia”" in show.stdout
     summ = run("summary", "--db", str(db)).stdout
     assert "UKR → RUS" in summ and "Example events" in summ and "material conflict" in summ
 

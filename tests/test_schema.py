@@ -20,9 +20,9 @@ SEEDS = SHARED / "seeds" / "seeds.jsonl"
 SCHEMA = json.loads(resources.files("pantau").joinpath("schema/output.schema.json").read_text("utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
 
-# Seed sentence (shared/seeds/000) the spans below point into.
+# Self-written sample sentence the spans below point into.
 TEXT = (
-    "Menteri Luar Negeri Rusia Sergei Lavrov mengatakan pada Rabu (20/11/2024) bahwa Moskow akan "
+    "Wakil Menteri Luar Negeri Rusia Sergei Ryabkov menyatakan pada Rabu (20/11/2024) bahwa Moskow akan "
     "membalas. Ribuan warga berunjuk rasa di Kyiv."
 )
 
@@ -38,15 +38,15 @@ def _ent(needle: str, label: str, code: str | None, sector: str | None, **kw: st
 
 
 def full_result() -> Result:
-    lavrov = _ent("Menteri Luar Negeri Rusia Sergei Lavrov", "PER", "RUS", "GOV", name="Sergei Lavrov",
-                  wikidata="Q4573")
+    lavrov = _ent("Wakil Menteri Luar Negeri Rusia Sergei Ryabkov", "PER", "RUS", "GOV",
+                  name="Sergei Ryabkov", wikidata="Q4418187")
     moskow = _ent("Moskow", "ACTOR", "RUS", "GOV", name="Russia")
     warga = _ent("Ribuan warga", "ACTOR", "UKR", "CVL")
     art = Article(
         id="seed-000", text=TEXT, title="Rusia ancam balas", published="2024-11-21", outlet="Kontan",
         authors=["Barratut Taqiyyah Rafie"], editors=["Barratut Taqiyyah Rafie"], attributions=["Reuters"],
-        language="id", language_confidence=0.98, captions=["ILUSTRASI. Kedutaan Besar AS di Kyiv"],
-        removed=[Removed("Baca Juga: Putin: Perang Ukraina Bakal Meluas ke Seluruh Dunia", "baca_juga", 9)],
+        language="id", language_confidence=0.98, captions=["ILUSTRASI. Gedung Kremlin di Moskow"],
+        removed=[Removed("Baca Juga: Harga Gandum Dunia Naik Lagi Pekan Ini", "baca_juga", 9)],
         source="seeds.jsonl", content_hash="abc123", dateline="KONTAN.CO.ID",
     )
     events = [

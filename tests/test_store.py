@@ -17,11 +17,10 @@ import pytest
 from pantau.records import Article, Entity, Event, Location, Quote, Removed, Result, Span
 from pantau.store import Store, default_db_path
 
-# A seed sentence (shared/seeds/000): the article text the spans below point into.
+# A self-written sample sentence: the article text the spans below point into.
 TEXT = (
-    "Kedutaan Besar AS di Kyiv ditutup karena kekhawatiran akan potensi serangan udara Rusia. "
-    "Langkah ini diambil menyusul ancaman pembalasan Presiden Rusia Vladimir Putin terhadap "
-    "penggunaan senjata Amerika."
+    "Kedutaan Besar AS di Kyiv ditutup sementara sejak Kamis pagi. Penutupan itu menyusul "
+    "ancaman balasan Presiden Rusia Vladimir Putin atas pemakaian rudal buatan Amerika."
 )
 
 
@@ -44,7 +43,7 @@ def make_result(
         id=aid, text=text, title=f"Judul {aid}", published=published, outlet=outlet, url=f"https://x.id/{aid}",
         authors=["Barratut Taqiyyah Rafie"], attributions=["Reuters"], language="id",
         language_confidence=0.99,
-        removed=[Removed("Baca Juga: Putin: Perang Ukraina Bakal Meluas", "baca_juga", 3)],
+        removed=[Removed("Baca Juga: Harga Gandum Dunia Naik Lagi", "baca_juga", 3)],
         content_hash=content_hash or f"hash-{aid}",
     )
     putin = entity(text, "Presiden Rusia Vladimir Putin", "RUS", label="PER")
@@ -55,7 +54,7 @@ def make_result(
         Event(
             id=f"{aid}-e1", type="THREATEN", actor=[putin], recipient=[amerika], mode="violence",
             context=["military"], date="2024-11-20", date_precision="day",
-            evidence=[span(text, "ancaman pembalasan Presiden Rusia Vladimir Putin")], confidence=0.9,
+            evidence=[span(text, "ancaman balasan Presiden Rusia Vladimir Putin")], confidence=0.9,
             pattern="ancam+N",
         ),
         Event(
@@ -64,7 +63,7 @@ def make_result(
             evidence=[span(text, "Kedutaan Besar AS di Kyiv ditutup")], confidence=0.6, pattern="tutup",
         ),
     ][:n_events]
-    quote = Quote(f"{aid}-q1", "informasi spesifik", putin, "kata", span(text, "Langkah ini"), direct=True)
+    quote = Quote(f"{aid}-q1", "informasi spesifik", putin, "kata", span(text, "Penutupan itu"), direct=True)
     return Result(art, [usa, putin, amerika], events, [quote])
 
 
@@ -165,7 +164,7 @@ def test_event_queries(store):
     threats = store.events(actor="rus")
     assert [e["type"] for e in threats] == ["THREATEN", "THREATEN"]
     assert threats[0]["actor"][0]["name"] == "Vladimir Putin"
-    assert threats[0]["evidence"][0]["text"] == "ancaman pembalasan Presiden Rusia Vladimir Putin"
+    assert threats[0]["evidence"][0]["text"] == "ancaman balasan Presiden Rusia Vladimir Putin"
     assert store.events(recipient="USA", type="threaten", outlet="kontan")[0]["article_id"] == "a1"
     assert store.events(recipient="RUS") == []
     # the undated event falls back to its article's publication day

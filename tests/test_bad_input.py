@@ -16,11 +16,10 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEEDS = SHARED / "seeds" / "seeds.jsonl"
 needs_seeds = pytest.mark.skipif(not SEEDS.exists(), reason="shared/seeds not available")
 
-# Short Indonesian news sentences (seed 000) used as article bodies.
+# Short self-written Indonesian news sentences used as article bodies.
 BODY = (
-    "Kedutaan Besar AS di Kyiv ditutup karena kekhawatiran akan potensi serangan udara Rusia. "
-    "Langkah ini diambil menyusul ancaman pembalasan Presiden Rusia Vladimir Putin terhadap "
-    "penggunaan senjata Amerika."
+    "Kedutaan Besar AS di Kyiv ditutup sementara sejak Kamis pagi. Penutupan itu menyusul "
+    "ancaman balasan Presiden Rusia Vladimir Putin atas pemakaian rudal buatan Amerika."
 )
 
 
@@ -114,7 +113,7 @@ def test_huge_article_is_refused_alone(tmp_path):
     [
         ("latin-1", "Menteri Luar Negeri Prancis menyebut café itu ditutup. " + BODY),
         ("cp1252", "Putin mengatakan \u201cBarat akan membayar\u201d \u2013 kata juru bicara. " + BODY),
-        ("utf-8-sig", "Menteri Luar Negeri Rusia Sergei Lavrov mengatakan Moskow akan membalas. " + BODY),
+        ("utf-8-sig", "Wamenlu Rusia Sergei Ryabkov menyebut Moskow akan membalas. " + BODY),
     ],
 )
 def test_legacy_encodings(tmp_path, encoding, text):

@@ -1,4 +1,4 @@
-"""Quote extraction on seed sentences and self-written ones (never eval-set text)."""
+"""Quote extraction on self-written sentences (never eval-set text)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ def quotes(text: str, published: str = "2022-11-08"):
 
 def test_direct_quote_with_postposed_cue():
     qs = quotes(
-        '"Sekali lagi saya ulangi bahwa ada beberapa laporan yang benar, tetapi sebagian besar ada laporan '
-        'yang murni spekulasi," kata Peskov kepada wartawan.'
+        '"Sekali lagi kami tegaskan bahwa kabar itu sama sekali tidak berdasar dan hanya rekaan belaka," '
+        'kata Peskov kepada wartawan.'
     )
     direct = [q for q in qs if q.direct]
     assert len(direct) == 1
@@ -48,8 +48,8 @@ def test_continuation_paragraph_inherits_speaker():
 
 def test_indirect_speech_mengatakan_bahwa():
     qs = quotes(
-        "Menteri Luar Negeri Rusia Sergei Lavrov mengatakan negaranya akan menafsirkannya sebagai fase "
-        "baru perang Barat melawan Rusia secara kualitatif.",
+        "Menteri Pertahanan Rusia Andrei Belousov mengatakan negaranya akan menganggap pengiriman itu "
+        "sebagai provokasi langsung dari Barat.",
         "2024-11-21",
     )
     ind = [q for q in qs if not q.direct]
@@ -70,7 +70,7 @@ def test_menurut_names_the_source():
 def test_scare_quotes_are_not_quotes():
     assert not [
         q
-        for q in quotes('AS menegaskan komitmennya untuk mempertahankan "setiap inci" wilayah NATO.')
+        for q in quotes('Jepang menegaskan tekadnya untuk menjaga "setiap jengkal" perairan Senkaku.')
         if q.direct
     ]
 

@@ -23,6 +23,11 @@ needs_shared = pytest.mark.skipif(not SEEDS.exists(), reason="shared/ not availa
 needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not available")
 
 
+def _seed_line(stem_prefix: str, anchor: str) -> str:
+    """The line of a seed article's raw text that starts with ``anchor`` (read, never copied)."""
+    return next(line.strip() for line in seed(stem_prefix).text.splitlines() if line.startswith(anchor))
+
+
 def seed(stem_prefix: str) -> RawRecord:
     (path,) = SEEDS.glob(f"{stem_prefix}_*.txt")
     (rec,) = list(read_inputs([str(path)]))
@@ -67,9 +72,8 @@ SEED_FURNITURE = {
         "Penulis: Nina Yuniar": "byline",
         "Kolase Tangkapan Layar": "caption",
         "Presiden Amerika Serikat Joe Biden (Kanan)": "caption",
-        "Baca juga: Update Perang Rusia Vs Ukraina Hari Ke-258": "read_also",
-        "Baca juga: Perang Rusia-Ukraina Hari Ke-257": "read_also",
-        "Baca juga: Update Perang Rusia Vs Ukraina Hari Ke-257": "read_also",
+        "Baca juga: Update Perang": "read_also",
+        "Baca juga: Perang Rusia-Ukraina": "read_also",
         "Halaman 1 dari 2": "pagination",
         "Rekomendasi untuk Anda": "recommendation",
         "Ikuti kami di": "social_follow",
@@ -163,10 +167,7 @@ def test_seed_metadata():
         ["Nina Yuniar"],
         ["Ananda Putri Octaviani"],
     )
-    assert (
-        a2.title
-        == "AS Lakukan Pembicaraan Rahasia dengan Rusia Bahas Risiko Penggunaan Nuklir di Perang Ukraina"
-    )
+    assert a2.title == _seed_line("002", "AS Lakukan Pembicaraan")
     assert a2.title not in a2.text
     assert {"The Guardian", "The Wall Street Journal", "NBC"} <= set(a2.attributions)
 
@@ -180,7 +181,7 @@ def test_seed_metadata():
     assert (a4.outlet, a4.dateline, a4.authors) == ("Kompas.com", "London", ["Danur Lambang Pristiandaru"])
     assert a4.published == "2022-01-21T16:01"
     assert a4.attributions == ["Reuters", "BBC"]
-    assert a4.title == "Ketegangan di Ukraina Sangat Panas, AS-Rusia Gelar Rapat Darurat"
+    assert a4.title == _seed_line("004", "Ketegangan di Ukraina")
 
 
 @needs_shared
@@ -333,12 +334,12 @@ def test_tribun_reporter_prefix(corpus):
 
 
 def test_byline_parsing():
-    b = meta.parse_byline("Reporter: Barratut Taqiyyah Rafie | Editor: Noverius Laoli")
-    assert (b.authors, b.editors) == (["Barratut Taqiyyah Rafie"], ["Noverius Laoli"])
+    b = meta.parse_byline("Reporter: Dewi Anggraini Putri | Editor: Hendra Wijaya")
+    assert (b.authors, b.editors) == (["Dewi Anggraini Putri"], ["Hendra Wijaya"])
     b = meta.parse_byline("Pewarta: Lia Wanadriani Santosa Editor: Sri Muryono")
     assert (b.authors, b.editors) == (["Lia Wanadriani Santosa"], ["Sri Muryono"])
-    b = meta.parse_byline("Sumber: Reuters | Editor: Noverius Laoli")
-    assert (b.sources, b.editors) == (["Reuters"], ["Noverius Laoli"])
+    b = meta.parse_byline("Sumber: Reuters | Editor: Hendra Wijaya")
+    assert (b.sources, b.editors) == (["Reuters"], ["Hendra Wijaya"])
     assert meta.parse_byline("Penulis: Nina Yuniar dan Ananda Putri").authors == [
         "Nina Yuniar",
         "Ananda Putri",
@@ -401,9 +402,9 @@ def test_timestamps(text, iso):
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("Melansir Daily Beast, Departemen Luar Negeri AS mengumumkan", ["The Daily Beast"]),
-        ("Dilansir TribunGorontalo.com dari The Guardian, Penasihat", ["The Guardian"]),
-        ("BBC melaporkan, serangan skala besar terhadap Kremlin", ["BBC"]),
+        ("Melansir Daily Beast, Kementerian Pertahanan Jepang menyebut", ["The Daily Beast"]),
+        ("Dikutip TribunGorontalo.com dari The Guardian pada Senin, Menteri", ["The Guardian"]),
+        ("BBC melaporkan, pawai besar di depan gedung Parlemen", ["BBC"]),
         ("kata Peskov seperti dikutip dari AFP, Senin.", ["AFP"]),
         ("Sumber: Reuters", ["Reuters"]),
         ("Mereka berada di antara Rusia dan Ukraina.", []),

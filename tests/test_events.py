@@ -1,4 +1,4 @@
-"""Event coder tests on seed, corpus and self-written sentences (never eval-set text); seed expectations."""
+"""Event coder tests on corpus and self-written sentences (never eval-set text); seed expectations."""
 
 from __future__ import annotations
 
@@ -72,8 +72,8 @@ def test_lexicon_covers_all_sixteen_types():
 def test_assault_active_with_weapon_modifier():
     ev = asserted(
         code(
-            "Seperti yang dilaporkan pada hari Senin, Ukraina menyerang depot amunisi Rusia "
-            "menggunakan rudal jarak jauh ATACM Amerika."
+            "Menurut laporan pada hari Senin, Ukraina menyerang kilang minyak Rusia "
+            "menggunakan rudal jelajah Storm Shadow buatan Inggris."
         ),
         "ASSAULT",
     )
@@ -84,12 +84,12 @@ def test_assault_active_with_weapon_modifier():
 def test_assault_light_verb_nominal():
     ev = asserted(
         code(
-            "Pada hari Minggu, Rusia melancarkan serangan rudal dan pesawat nirawak besar-besaran "
-            "terhadap Ukraina yang menewaskan tujuh orang."
+            "Pada hari Minggu, Israel melancarkan serangan roket dan drone besar-besaran "
+            "terhadap Lebanon yang menewaskan sebelas orang."
         ),
         "ASSAULT",
     )
-    assert ev and codes(ev[0].actor) == {"RUS"} and codes(ev[0].recipient) == {"UKR"}
+    assert ev and codes(ev[0].actor) == {"ISR"} and codes(ev[0].recipient) == {"LBN"}
     assert ev[0].date == "2024-11-17" and ev[0].actor[0].sector == "MIL"
 
 
@@ -113,8 +113,8 @@ def test_passive_with_oleh_swaps_roles():
 def test_mobilize_passive_troops_are_the_actor():
     ev = asserted(
         code(
-            "Perang tersebut berada pada titik yang tidak stabil, dengan pasukan Korea Utara "
-            "dikerahkan di wilayah Kursk Rusia."
+            "Situasi di perbatasan kian memanas, dengan pasukan Korea Utara "
+            "dikerahkan di dekat Vladivostok."
         ),
         "MOBILIZE",
     )
@@ -124,13 +124,13 @@ def test_mobilize_passive_troops_are_the_actor():
 def test_consult_dengan_partner_and_coordinated_recipients():
     ev = asserted(
         code(
-            "Sebelumnya, Blinken juga telah menggelar diskusi dengan para sekutunya yakni Inggris, "
-            "Perancis dan Jerman.",
-            "2022-01-21",
+            "Sebelumnya, Menhan AS Lloyd Austin juga sudah menggelar diskusi dengan para mitranya yakni "
+            "Jepang, Australia dan Filipina.",
+            "2023-06-03",
         ),
         "CONSULT",
     )
-    assert ev and codes(ev[0].actor) == {"USA"} and codes(ev[0].recipient) == {"GBR", "FRA", "DEU"}
+    assert ev and codes(ev[0].actor) == {"USA"} and codes(ev[0].recipient) == {"JPN", "AUS", "PHL"}
 
 
 def test_coordinated_subject_is_several_actors():
@@ -147,31 +147,31 @@ def test_coordinated_subject_is_several_actors():
 def test_threaten_warning_with_explicit_date():
     ev = asserted(
         code(
-            "Sebelumnya, pada Kamis (20/1/2022), Blinken memperingatkan bahwa Moskwa bisa menghadapi "
-            "konsekuensi serius jika salah satu pasukannya melintasi perbatasannya ke Ukraina.",
-            "2022-01-21",
+            "Sebelumnya, pada Senin (13/3/2023), Blinken memperingatkan bahwa Pyongyang bisa menerima "
+            "balasan keras jika salah satu rudalnya kembali jatuh di laut lepas.",
+            "2023-03-14",
         )
     )
     assert [e.type for e in ev] == ["THREATEN"]
-    assert codes(ev[0].actor) == {"USA"} and codes(ev[0].recipient) == {"RUS"} and ev[0].date == "2022-01-20"
+    assert codes(ev[0].actor) == {"USA"} and codes(ev[0].recipient) == {"PRK"} and ev[0].date == "2023-03-13"
 
 
 def test_request_and_requested_act_is_not_asserted():
     ev = code(
-        "Menteri Luar Negeri Inggris Liz Truss juga telah meminta Putin untuk berhenti dan mundur dari "
-        "Ukraina sebelum dia membuat kesalahan besar-besaran.",
-        "2022-01-21",
+        "Menlu Jerman Annalena Baerbock juga telah meminta Netanyahu untuk berhenti dan "
+        "mundur dari Rafah sebelum korban sipil terus bertambah.",
+        "2024-03-21",
     )
     req = asserted(ev, "REQUEST")
-    assert req and codes(req[0].actor) == {"GBR"} and codes(req[0].recipient) == {"RUS"}
+    assert req and codes(req[0].actor) == {"DEU"} and codes(req[0].recipient) == {"ISR"}
     assert not asserted(ev, "RETREAT")  # the withdrawal is only demanded
 
 
 def test_appositive_title_is_one_actor_with_sector():
     ev = asserted(
         code(
-            "Kepala intelijen luar negeri Rusia Sergei Naryshkin mengatakan dalam sebuah wawancara yang "
-            "dipublikasikan pada hari Rabu bahwa Moskow akan membalas terhadap negara-negara NATO."
+            "Kepala intelijen luar negeri Rusia, Sergei Naryshkin, pada hari Rabu menyebut bahwa Moskow "
+            "akan membalas negara-negara NATO yang memasok rudal."
         ),
         "THREATEN",
     )
@@ -189,28 +189,29 @@ def test_conditional_attack_is_hypothetical():
 def test_negated_and_denied_acts_are_not_asserted():
     assert not asserted(
         code(
-            "Rusia memiliki 100.000 tentara di perbatasan, tetapi menyangkal berencana untuk "
-            "menyerang Ukraina.",
-            "2022-01-21",
+            "Tiongkok menyiagakan 50.000 personel di pesisir, tetapi menyangkal berencana untuk "
+            "menyerang Taiwan.",
+            "2022-08-10",
         ),
         "ASSAULT",
     )
     neg = code(
-        "“Baik AS maupun NATO tidak menimbulkan ancaman apa pun bagi Rusia,” kata juru bicara "
-        "Departemen Luar Negeri Matthew Miller."
+        "“Baik Jepang maupun Korea Selatan tidak akan menjadi ancaman apa pun bagi Tiongkok,” ujar juru "
+        "bicara Departemen Luar Negeri AS Matthew Miller."
     )
     assert not asserted(neg, "THREATEN")
 
 
 def test_feared_attack_is_not_an_event():
-    ev = code("Kedutaan Besar AS di Kyiv ditutup karena kekhawatiran akan potensi serangan udara Rusia.")
+    ev = code("Konsulat Jepang di Beirut ditutup karena kekhawatiran akan kemungkinan serangan udara Israel.")
     assert not asserted(ev, "ASSAULT")
 
 
 def test_declining_to_comment_is_not_a_rejection():
     assert not asserted(
         code(
-            "Sedangkan Juru Bicara Kremlin Dmitry Peskov menolak mengomentari laporan tersebut.", "2022-11-08"
+            "Adapun juru bicara Kementerian Luar Negeri China Mao Ning menolak mengomentari kabar itu.",
+            "2023-05-02",
         ),
         "REJECT",
     )
@@ -219,22 +220,22 @@ def test_declining_to_comment_is_not_a_rejection():
 def test_advice_to_own_citizens_is_not_an_event():
     assert not asserted(
         code(
-            "Departemen tersebut selanjutnya menyarankan semua warga negara AS di ibu kota "
-            "Ukraina bersiap untuk segera berlindung jika peringatan udara diumumkan."
+            "Kementerian itu juga menyarankan seluruh warga negara Jepang di ibu kota "
+            "Lebanon bersiap untuk segera mengungsi jika sirene dibunyikan."
         )
     )
 
 
 def test_baca_juga_headline_yields_nothing():
     assert not code(
-        "Baca Juga: Rusia Tembakkan Rudal Balistik Pertama Kalinya dalam Invasi Skala Penuh ke Ukraina"
+        "Baca Juga: Israel Luncurkan Rudal Jarak Jauh Pertama Kalinya dalam Perang Melawan Iran"
     )
 
 
 def test_evidence_spans_index_the_text_exactly():
     text = (
-        "Pada hari Selasa, Ukraina menggunakan rudal ATACMS AS untuk menyerang depot senjata di Rusia.\n"
-        "Rusia telah memberi isyarat kepada AS dan sekutunya selama berminggu-minggu."
+        "Pada hari Kamis, Israel memakai jet F-35 buatan AS untuk menyerang gudang senjata di Lebanon.\n"
+        "Iran telah memberi sinyal kepada AS dan sekutunya selama berpekan-pekan."
     )
     for ev in code(text):
         assert ev.evidence
@@ -362,7 +363,8 @@ def test_glued_related_headline_is_cut_out():
 
 def test_targetless_dyadic_act_is_dropped_but_monadic_kept():
     assert not asserted(code("Sedangkan Rusia mengecam keras.", "2022-11-08"))
-    assert asserted(code("Putin telah mendeklarasikan mobilisasi pasukan.", "2022-10-13"), "MOBILIZE")
+    mob = code("Kim Jong Un mendeklarasikan mobilisasi pasukan cadangan.", "2022-10-13")
+    assert asserted(mob, "MOBILIZE")
 
 
 # ------------------------------------------------------------------ dependency roles and anaphora
@@ -609,7 +611,7 @@ def test_paraphrase_families_oppose_and_appreciate():
 def test_reported_speech_codes_the_reported_actor_and_weapon_origin_is_no_target():
     ev = asserted(
         parsed(
-            "Menteri Luar Negeri Rusia Sergei Lavrov mengatakan Amerika Serikat dan Inggris telah menyerang "
+            "Menlu Rusia Sergei Lavrov mengatakan Amerika Serikat dan Inggris telah menyerang "
             "Iran pada Senin (18/11/2024).",
         ),
         "ASSAULT",

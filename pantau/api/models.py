@@ -71,6 +71,10 @@ class EventSummary(_Open):
     recipient_codes: list[str | None] | None = None
     date: dt.date | None = None
     quad: int
+    canonical_id: str | None = Field(None, description="the canonical event this record is a mention of")
+    n_sources: int | None = Field(
+        None, description="independent outlets reporting the canonical event (syndicated copies counted once)"
+    )
 
 
 class EventPage(Page):
@@ -85,6 +89,10 @@ class Event(_Open):
     context: dict[str, Any] | None
     reports: list[dict[str, Any]]
     canonical: dict[str, Any] | None
+    n_sources: int = Field(
+        description="independent outlets that reported the event (syndicated copies counted once; "
+        "1 when no canonical event is built)"
+    )
 
 
 class StorySummary(_Open):
@@ -93,7 +101,7 @@ class StorySummary(_Open):
     first_date: dt.date | None = None
     last_date: dt.date | None = None
     n_articles: int | None = None
-    n_outlets: int | None = None
+    n_outlets: int | None = Field(None, description="independent outlets (syndicated copies counted once)")
     outlets: list[str | None] | None = None
     main_actors: list[str | None] | None = None
 

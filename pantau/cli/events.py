@@ -35,8 +35,10 @@ def highlight(text: str, spans: list[dict[str, Any]], color: bool, context: int 
     return lines
 
 
-def render(article: dict[str, Any], events: list[dict[str, Any]], color: bool) -> str:
-    """The explanation text for one article (events in article order)."""
+def render(article: dict[str, Any], events: list[dict[str, Any]], color: bool,
+           sources: dict[str, tuple[str, int, list[str]]] | None = None) -> str:
+    """The explanation text for one article (events in article order); ``sources``: event id ->
+    (canonical event, independent outlets, their names) where the stories stage has run."""
     text = article.get("text") or ""
     out = [
         f"{article.get('id')}  {article.get('title') or ''}  ({article.get('published') or '?'})",
@@ -57,6 +59,10 @@ def render(article: dict[str, Any], events: list[dict[str, Any]], color: bool) -
             + ("; quoted" if ev.get("quote") else "")
         )
         out.append(f"  why: {ev.get('pattern')}")
+        if sources is not None and ev.get("id") in sources:
+            cid, n, names = sources[ev["id"]]
+            out.append(f"  reported by {n} independent outlet{'s' if n != 1 else ''} "
+                       f"({', '.join(names)}; canonical event {cid})")
         for line in highlight(text, ev.get("evidence") or [], color):
             out.append(f"  > {line}")
     return "\n".join(out)
@@ -97,6 +103,7 @@ def explain(article_id: str, db_path: str | None, input_path: str | None, color:
         if len(ids) > 1:
             raise click.ClickException(f"ambiguous id {article_id!r}: {', '.join(ids)}")
         art = store.article(ids[0])
+        sources = canonical_sources(store.con, ids[0])
     assert art is not None
     events = sorted(
         art.get("events") or [],
@@ -106,4 +113,18 @@ def explain(article_id: str, db_path: str | None, input_path: str | None, color:
             else 0
         ),
     )
-    click.echo(render(art, events, color))
+    click.echo(render(art, events, color, sources))
+
+
+def canonical_sources(con: Any, article_id: str) -> dict[str, tuple[str, int, list[str]]] | None:
+    """Event id -> (canonical event, independent outlets, their names) for one article's events; None when
+    the stories stage has not run (why: "how many independent outlets reported it", copies counted once)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not {"event_mentions", "canonical_events"} <= tables:
+        return None
+    rows = con.execute(
+        "SELECT m.event_id, c.id, c.n_sources, c.sources FROM event_mentions m "
+        "JOIN canonical_events c ON c.id = m.canonical_id WHERE m.article_id = ?",
+        [article_id],
+    ).fetchall()
+    return {r[0]: (r[1], int(r[2] or 0), list(r[3] or [])) for r in rows}

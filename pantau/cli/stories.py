@@ -116,7 +116,7 @@ def stories_cmd(action: str, story_id: str | None, db: str | None, fmt: str, lim
             for e in st["events"]:
                 who = "+".join(e["actor_codes"] or []) + (">" + "+".join(e["recipient_codes"])
                                                           if e["recipient_codes"] else "")
-                click.echo(f"  * {e['day']} {e['type']:<9} {who:<14} sources={e['n_sources']} "
+                click.echo(f"  * {e['day']} {e['type']:<9} {who:<14} independent outlets={e['n_sources']} "
                            f"mentions={e['n_mentions']} {'[cbrn] ' if e['cbrn'] else ''}{e['id']}")
             return
         if fmt == "jsonl":
@@ -133,7 +133,7 @@ def stories_cmd(action: str, story_id: str | None, db: str | None, fmt: str, lim
             return
         rows = stories.list_stories(con, limit=limit, min_articles=min_articles)
         print_table(
-            [("story", "nowrap"), ("dates", "nowrap"), ("articles", "right"), ("outlets", "right"),
+            [("story", "nowrap"), ("dates", "nowrap"), ("articles", "right"), ("indep. outlets", "right"),
              ("events", "right"), ("title", "left")],
             ([r["id"], _span(r["first_date"], r["last_date"]), r["n_articles"], r["n_outlets"],
               r["n_events"], r["title"] or "(untitled)"] for r in rows),

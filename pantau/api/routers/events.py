@@ -138,6 +138,7 @@ def list_events(
             by_rowid = {r.pop("_rowid"): r for r in rows_as_dicts(cur)}
             items = [by_rowid[r] for r in rowids if r in by_rowid]
             attach_articles(cur, items)
+            attach_sources(db, cur, items)
         cur.commit()
     for e in items:
         e["quad"] = QUAD_OF.get(e["type"], 0)
@@ -145,6 +146,31 @@ def list_events(
         for e, r in zip(items, rel, strict=False):
             e["relevance"] = r
     return respond({"total": total, "limit": limit, "offset": offset, "items": items})
+
+
+def attach_sources(db: Database, cur: Any, items: list[dict[str, Any]]) -> None:
+    """Add each event's canonical event and its count of independent outlets (one query for the page).
+
+    Why: "how many independent outlets reported it" is the question the canonical events answer; a record
+    without a canonical event (stories not built, or not counted: hedged, negated) gets ``None``.
+    """
+    for e in items:
+        e["canonical_id"], e["n_sources"] = None, None
+    if not items or not db.has("event_mentions", "canonical_id", "event_id") or not db.has(
+        "canonical_events", "id", "n_sources"
+    ):
+        return
+    ids = [e["id"] for e in items]
+    marks = ", ".join("?" * len(ids))  # placeholders only (the primary-key index answers them)
+    cur.execute(
+        "SELECT m.event_id, m.canonical_id, c.n_sources FROM event_mentions m "
+        f"JOIN canonical_events c ON c.id = m.canonical_id WHERE m.event_id IN ({marks})",
+        ids,
+    )
+    found = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+    for e in items:
+        if e["id"] in found:
+            e["canonical_id"], e["n_sources"] = found[e["id"]]
 
 
 @router.get("/api/events/{event_id}", **documented(Event, ERRORS_404))
@@ -189,6 +215,9 @@ def get_event(event_id: IdParam, db: DB) -> Response:
         else:
             ev["context"] = None
         ev["reports"], ev["canonical"] = _reports(db, cur, ev)
+        # Independent outlets: the canonical event's count (copies collapsed); without one, a syndicated
+        # copy is not a second source, so the article's own outlet is the one source.
+        ev["n_sources"] = int((ev["canonical"] or {}).get("n_sources") or 1)
     return respond(ev)
 
 

@@ -33,7 +33,7 @@
         `<tr data-id="${P.esc(s.id)}" data-relevance="${s.relevance ?? ""}" data-events="${s.n_events ?? ""}"><td class="nowrap">${P.esc(P.date(s.first_date))}${s.last_date && s.last_date !== s.first_date ? " – " + P.esc(P.date(s.last_date)) : ""}</td>
           <td><a href="/stories?id=${encodeURIComponent(s.id)}">${P.esc(P.title(s.title))}</a></td>
           <td class="num" title="${P.esc(P.t("stories.relevance_title"))}: ${s.relevance ?? ""}">${s.n_events ?? ""}</td>
-          <td class="num">${s.n_articles ?? ""}</td><td>${P.esc((s.outlets || []).join(", "))}</td><td>${P.codes(s.main_actors)}</td></tr>`).join("") +
+          <td class="num">${s.n_articles ?? ""}</td><td class="outlets" title="${P.esc(P.t("col.sources_title"))}"><b class="n-outlets">${s.n_outlets ?? ""}</b> · ${P.esc((s.outlets || []).join(", "))}</td><td>${P.codes(s.main_actors)}</td></tr>`).join("") +
         "</tbody></table>";
       document.body.dataset.chart = "ready";
     } catch (err) { P.showError(box, err); }
@@ -63,7 +63,7 @@
       box.innerHTML = `<p><a href="/stories">‹ ${P.esc(P.t("stories.title"))}</a></p>
         <h1 class="story-title">${P.esc(P.title(s.title))}</h1>
         <p class="muted">${P.esc(P.date(s.first_date))} – ${P.esc(P.date(s.last_date))} · ${s.n_articles ?? s.articles.length} ${P.esc(P.t("col.articles"))} ·
-          ${P.esc((s.outlets || []).join(", "))} ${P.codes(s.main_actors)}</p>
+          <span class="n-outlets">${s.n_outlets ?? (s.outlets || []).length}</span> ${P.esc(P.t("col.sources").toLowerCase())}: ${P.esc((s.outlets || []).join(", "))} ${P.codes(s.main_actors)}</p>
         <div class="card"><h2 data-i18n="stories.timeline"></h2><svg class="chart" id="timeline" role="img"></svg>
           <p class="muted small" data-i18n="stories.timeline_hint"></p><div id="events"></div></div>
         <div class="grid2"><div class="card"><h2 data-i18n="stories.articles"></h2><ul class="plain small">${arts}</ul></div>
@@ -72,9 +72,9 @@
       timeline(document.getElementById("timeline"), s.events);
       const evBox = document.getElementById("events");
       if (s.events.length && s.events[0].canonical) {
-        evBox.innerHTML = `<table class="data"><thead><tr><th>${P.esc(P.t("col.date"))}</th><th>${P.esc(P.t("col.type"))}</th><th>${P.esc(P.t("col.actor"))}</th><th>${P.esc(P.t("col.recipient"))}</th><th>${P.esc(P.t("col.outlets"))}</th></tr></thead><tbody>` +
+        evBox.innerHTML = `<table class="data"><thead><tr><th>${P.esc(P.t("col.date"))}</th><th>${P.esc(P.t("col.type"))}</th><th>${P.esc(P.t("col.actor"))}</th><th>${P.esc(P.t("col.recipient"))}</th><th title="${P.esc(P.t("col.sources_title"))}">${P.esc(P.t("col.sources"))}</th></tr></thead><tbody>` +
           s.events.map((e) => `<tr><td class="nowrap">${P.esc(P.date(e.date) || "—")}</td><td>${P.typeBadge(e.type, e.quad)}${e.mode ? ` <span class="muted small mode">${P.esc(P.v("mode", e.mode))}</span>` : ""}</td><td>${P.codes(e.actor_codes)}</td>
-            <td>${P.codes(e.recipient_codes)}</td><td>${e.n_mentions ?? ""} · ${P.esc((e.sources || []).join(", "))}</td></tr>`).join("") + "</tbody></table>";
+            <td>${P.codes(e.recipient_codes)}</td><td class="sources" title="${P.esc(P.t("col.sources_title"))}"><b class="n-sources">${e.n_sources ?? ""}</b> · ${P.esc((e.sources || []).join(", "))}</td></tr>`).join("") + "</tbody></table>";
       } else {
         P.eventTable(evBox, s.events);
       }

@@ -21,7 +21,7 @@ from pantau.api import errors
 from pantau.api.db import Database
 from pantau.api.jobs import IngestWorker
 from pantau.api.middleware import LOCAL_HOSTS, BodyLimit, HostCheck, ReadCache
-from pantau.api.routers import actors, articles, events, index, ingest, meta, pages, stories
+from pantau.api.routers import actors, articles, events, index, ingest, meta, pages, status, stories
 from pantau.api.routers.events import sentence_around
 
 __all__ = ["create_app", "sentence_around", "MAX_BODY"]
@@ -76,7 +76,7 @@ def create_app(
     app.state.token = token
     app.state.worker = worker
     errors.install(app)
-    for module in (articles, events, stories, actors, index, ingest, meta):
+    for module in (articles, events, stories, actors, index, ingest, meta, status):
         app.include_router(module.router)
     pages.mount(app)
     # outermost first: reject a foreign Host before reading any body

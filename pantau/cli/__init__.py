@@ -12,4 +12,4 @@ def main() -> None:
 
 
 # Imported last, for their side effect of adding their commands to ``main``.
-from pantau.cli import actors, core, events, nlp, serve, stories  # noqa: E402, F401
+from pantau.cli import actors, core, events, nlp, serve, stories, watch  # noqa: E402, F401

@@ -71,9 +71,15 @@ def status(db: DB, request: Request) -> Response:
         else:
             view = snapshot(read_sources(cur), running=False) if db.has("watch_sources") else None
     sources = view.pop("sources", []) if view else []
-    return respond({
-        "live": watcher is not None or bool(request.app.state.token),
-        "articles": articles, "events": events, "alerts": alerts,
-        "latest_article": latest.isoformat() if latest is not None else None,
-        "latest_alert": latest_alert, "watch": view, "sources": sources,
-    })
+    return respond(
+        {
+            "live": watcher is not None or bool(request.app.state.token),
+            "articles": articles,
+            "events": events,
+            "alerts": alerts,
+            "latest_article": latest.isoformat() if latest is not None else None,
+            "latest_alert": latest_alert,
+            "watch": view,
+            "sources": sources,
+        }
+    )

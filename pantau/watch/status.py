@@ -1,0 +1,121 @@
+"""What the monitor is doing, per source: last poll, last new article, errors, lag.
+
+One shape for three readers: the running watcher (in memory), ``/api/status`` and ``pantau watch
+--status``. Another process cannot open a store the watcher holds (DuckDB: one process per file), so
+the watcher also writes the status to ``<db>.watch.json``; the durable rows are the store's
+``watch_sources`` table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+
+def status_path(db: str) -> str:
+    return f"{db}.watch.json"
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile of sorted ``values`` (None when empty)."""
+    if not values:
+        return None
+    k = max(0, min(len(values) - 1, math.ceil(q / 100 * len(values)) - 1))
+    return round(values[k], 3)
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"
+    return value
+
+
+def _age(value: Any, now: dt.datetime) -> float | None:
+    if isinstance(value, dt.datetime):
+        return round((now - value).total_seconds(), 1)
+    return None
+
+
+def source_view(row: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
+    """One source for display: times as ISO (UTC), with how long ago the last poll was."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return {
+        "name": row.get("name"),
+        "kind": row.get("kind"),
+        "last_poll": _iso(row.get("last_poll")),
+        "since_poll_s": _age(row.get("last_poll"), now),
+        "last_ok": _iso(row.get("last_ok")),
+        "last_new": _iso(row.get("last_new")),
+        "articles": row.get("articles") or 0,
+        "polls": row.get("polls") or 0,
+        "errors": row.get("errors") or 0,
+        "last_error": row.get("last_error"),
+        "last_error_at": _iso(row.get("last_error_at")),
+        "lag_s": row.get("lag_s"),
+    }
+
+
+def snapshot(rows: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """The status object: the watcher's figures and one view per source."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    started = extra.pop("started", None)
+    out: dict[str, Any] = {"now": _iso(now), **extra}
+    if started is not None:
+        out["started"] = _iso(dt.datetime.fromtimestamp(started, dt.UTC).replace(tzinfo=None))
+        out["uptime_s"] = round(time.time() - started, 1)
+    out["sources"] = [
+        source_view(r, now) for r in sorted(rows, key=lambda r: (r.get("kind") or "", r["name"]))
+    ]
+    return out
+
+
+def read_file(db: str) -> dict[str, Any] | None:
+    """The status a watcher wrote for ``db``; ``running`` is set false when its process is gone."""
+    path = Path(status_path(db))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pid = data.get("pid")
+    if data.get("running") and isinstance(pid, int):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            data["running"] = False
+            data["note"] = f"the watcher (PID {pid}) is gone; figures as it last wrote them"
+        except PermissionError:
+            pass
+    return data
+
+
+def render(status: dict[str, Any]) -> str:
+    """A plain table for the terminal."""
+    lines = []
+    state = "running" if status.get("running") else "not running"
+    lag = status.get("lag") or {}
+    head = f"watch: {state}"
+    if status.get("pid"):
+        head += f" (PID {status['pid']})"
+    if lag.get("n"):
+        head += f"; lag p50 {lag.get('p50_s')} s, p95 {lag.get('p95_s')} s over {lag['n']} articles"
+    lines.append(head)
+    if status.get("note"):
+        lines.append(status["note"])
+    lines.append(
+        f"{'source':<48} {'kind':<6} {'last poll':<21} {'last new':<21} {'new':>5} {'err':>4} {'lag s':>6}"
+    )
+    for s in status.get("sources", []):
+        name = s["name"] if len(s["name"]) <= 48 else "…" + s["name"][-47:]
+        lag_s = f"{s['lag_s']:.1f}" if isinstance(s.get("lag_s"), int | float) else "-"
+        lines.append(
+            f"{name:<48} {s['kind'] or '':<6} {s['last_poll'] or '-':<21} {s['last_new'] or '-':<21} "
+            f"{s['articles']:>5} {s['errors']:>4} {lag_s:>6}"
+        )
+        if s.get("last_error"):
+            lines.append(f"    last error {s['last_error_at']}: {s['last_error'][:200]}")
+    return "\n".join(lines)

@@ -53,6 +53,8 @@ def _config(
             cfg.webhook = Webhook(check_url(over["webhook"], "--webhook"), secret)
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
+    if over["no_events"]:
+        cfg.events = False
     if over["no_stdout"]:
         cfg.stdout = False
     if over["serve"] or over["port"] is not None:
@@ -125,6 +127,7 @@ def _status(db: str) -> dict[str, Any]:
     metavar="NAME",
     help="Environment variable holding the shared secret that signs webhook bodies.",
 )
+@click.option("--no-events", is_flag=True, help="Store articles without the event stage (no NLP).")
 @click.option("--no-stdout", is_flag=True, help="Do not print alerts as JSON lines on stdout.")
 @click.option("--serve", is_flag=True, help="Also serve the API and the live dashboard from this process.")
 @click.option("--host", default=None, help="With --serve: interface (default 127.0.0.1).")

@@ -64,6 +64,7 @@ class WatchConfig:
     stories_budget_s: float = 5.0  # one stories slice; the rest follows after the next batch
     webhook: Webhook | None = None
     stdout: bool = True  # alerts as JSON lines on stdout
+    events: bool = True  # the event stage (off: articles only, as `pantau ingest --no-events`)
     serve_host: str | None = None
     serve_port: int | None = None
     source: str = "<options>"  # the file this came from, for messages
@@ -167,6 +168,7 @@ _KNOWN = {
     "stdout",
     "serve",
     "max_page_bytes",
+    "events",
 }
 
 
@@ -204,6 +206,7 @@ def from_mapping(raw: Any, where: str = "<config>", base: Path | None = None) ->
         stories_budget_s=_number(raw, "stories_budget", 5.0, where, minimum=0.1),
         webhook=_webhook(raw.get("webhook"), where),
         stdout=bool(raw.get("stdout", True)),
+        events=bool(raw.get("events", True)),
         serve_host=str(serve.get("host", "127.0.0.1")) if serve else None,
         serve_port=int(_number(serve, "port", 8000, where)) if serve else None,
         source=where,

@@ -69,7 +69,7 @@ class Watcher:
         if cfg.stdin:
             self.state.source("<stdin>", "stdin")
         self.delivery = Delivery(cfg, self.state, self.stop, out if out is not None else sys.stdout)
-        self.stages = stages or Stages()
+        self.stages = stages or Stages(with_events=cfg.events)
         self.stories_pending = True  # articles stored by other means are taken up at start
         self.lags: deque[float] = deque(maxlen=2000)
         self.counts: Counter[str] = Counter()
@@ -179,7 +179,6 @@ class Watcher:
 
     def _error(self, item: Item, message: str) -> None:
         log.warning("%s", message)
-        self.counts["errors"] += 1
         self.state.update_source(item.source, item.kind, error=message)
 
     def update_stories(self) -> dict[str, Any]:
@@ -216,7 +215,7 @@ class Watcher:
                     self.delivery.new_alerts()
             except Exception:  # noqa: BLE001 - the writer must go on; the items come back next poll
                 log.exception("watch writer")
-                self.counts["errors"] += 1
+                self.counts["internal_errors"] += 1
                 self.stop.wait(1.0)
             if time.monotonic() - self._status_at > STATUS_EVERY_S:
                 self.write_status()
@@ -248,7 +247,7 @@ class Watcher:
     def _folder(self, folder: FolderSource) -> None:
         try:
             folder.scan()
-            folder.watch(self.stop)
+            folder.watch(self.stop, self.cfg.folder_interval_s)
         except Exception as exc:  # noqa: BLE001 - reported in the status; the other sources go on
             log.exception("watching %s", folder.path)
             self.state.update_source(
@@ -320,7 +319,7 @@ class Watcher:
             started=self.started,
             queue=self.queue.qsize(),
             stories_pending=self.stories_pending,
-            counts=dict(self.counts),
+            counts={**self.counts, **({"errors": self.state.run_errors} if self.state.run_errors else {})},
             delivered=dict(self.delivery.sent),
             lag={"n": len(lags), "p50_s": percentile(lags, 50), "p95_s": percentile(lags, 95)},
         )

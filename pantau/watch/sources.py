@@ -90,9 +90,7 @@ def parse_feed(data: bytes) -> tuple[list[Entry], str | None]:
             published = e.get("published")
         title = (e.get("title") or "").strip() or None
         link = (e.get("link") or "").strip() or None
-        basis = "\x1f".join(
-            [link or e.get("id", ""), title or "", published or "", e.get("updated", ""), content]
-        )
+        basis = "\x1f".join([link or e.get("id", ""), title or "", published or "", content])
         out.append(
             Entry(
                 link,
@@ -349,8 +347,9 @@ class FolderSource:
         self.state.update_source(self.path, "folder", polled=True, ok=True)
         return n
 
-    def watch(self, stop: threading.Event) -> None:
-        """Scan again on every change the file-watching library reports, until ``stop``."""
+    def watch(self, stop: threading.Event, rescan_s: float = 5.0) -> None:
+        """Scan again on every change the file-watching library reports, until ``stop``; a full scan
+        (cheap: unchanged files are told by size and mtime) every ``rescan_s`` catches missed events."""
         import watchfiles
 
         for changes in watchfiles.watch(
@@ -358,12 +357,12 @@ class FolderSource:
             stop_event=stop,
             recursive=True,
             raise_interrupt=False,
-            rust_timeout=1000,
-            yield_on_timeout=False,
+            rust_timeout=max(100, int(rescan_s * 1000)),
+            yield_on_timeout=True,
         ):
             paths = sorted({Path(p) for kind, p in changes if kind != watchfiles.Change.deleted})
             try:
-                self.scan([p for p in paths if p.is_file()])
+                self.scan([p for p in paths if p.is_file()] if changes else None)
             except Exception:  # noqa: BLE001 - one bad scan must not end the watch
                 log.exception("scanning %s", self.path)
 

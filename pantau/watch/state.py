@@ -102,6 +102,7 @@ class WatchState:
         with self.lock:
             ensure_schema(self.con)
         self.sources: dict[str, dict[str, Any]] = {}
+        self.run_errors = 0  # errors recorded by this process (the exit status of --once)
         with self.lock:
             rows = self.con.execute(f"SELECT {', '.join(_SOURCE_COLS)} FROM watch_sources").fetchall()
         for r in rows:
@@ -149,6 +150,7 @@ class WatchState:
             if ok:
                 row["last_ok"] = t
             if error is not None:
+                self.run_errors += 1
                 row["last_error"], row["last_error_at"] = error[:1000], t
                 row["errors"] = (row["errors"] or 0) + 1
             row.update(values)

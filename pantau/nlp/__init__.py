@@ -24,7 +24,8 @@ from spacy.vectors import Vectors
 from thinc.api import Model, NumpyOps
 from threadpoolctl import threadpool_limits
 
-from pantau.nlp import morph, name_features, tokenizer  # name_features also registers its architecture
+# name_features also registers its architecture
+from pantau.nlp import fast_tokenizer, morph, name_features, tokenizer
 from pantau.nlp.tokenizer import customize
 
 __all__ = ["MODEL_DIR", "load", "parse", "pipe", "model_path", "morph"]
@@ -462,9 +463,11 @@ def _build(path: Path | None) -> Language:
         nlp = spacy.blank("id", config={"nlp": {"tokenizer": {"@tokenizers": "pantau.id_tokenizer.v1"}}})
         nlp.add_pipe("pantau_sentences")
     else:
-        # the tokenizer rules were serialised with the model (scripts/train_nlp.py, customize()):
-        # start from an empty tokenizer so its special cases are built once, from disk
-        nlp = spacy.load(path, config=tokenizer.EMPTY_TOKENIZER)
+        # the tokenizer rules were serialised with the model (scripts/train_nlp.py, customize()): read
+        # them once, with the hyphenated words as a word set instead of special cases (fast_tokenizer)
+        nlp = spacy.load(path, config=tokenizer.EMPTY_TOKENIZER, exclude=["tokenizer"])
+        if (path / "tokenizer").is_file():
+            nlp.tokenizer = fast_tokenizer.load(nlp.vocab, path / "tokenizer")
         if not nlp.tokenizer.rules:  # a model saved without its tokenizer: the news rules
             customize(nlp)
         _fast_vectors(nlp)

@@ -106,10 +106,12 @@ def test_parquet_shard_round_trip():
     from pantau.records import IngestError, RawRecord
 
     data = parquet.encode_shard([(RawRecord("f.jsonl", 1), result),
-                                 (RawRecord("f.jsonl", 2), IngestError("f.jsonl", 2, "bad"))])
+                                 (RawRecord("f.jsonl", 2), IngestError("f.jsonl", 2, "bad")),
+                                 (RawRecord("f.jsonl", 3), None)])  # stored unchanged
     back = list(parquet.decode_shard(data))
     assert back[0][1] == result and back[0][0].line == 1
     assert back[1][1].message == "bad" and back[1][0].line == 2
+    assert back[2] == (RawRecord("f.jsonl", 3), None)
 
 
 def test_export_parquet(tmp_path):
@@ -126,3 +128,77 @@ def test_export_parquet(tmp_path):
     # the events keep the output contract's columns, not the store's own search columns
     names = pq.read_schema(tmp_path / "out" / "events.parquet").names
     assert "actor_codes" in names and "actor_keys" not in names and "loc_lat" not in names
+
+
+_PARSED: list[int] = []  # records each analyse step was asked to parse (in-process workers)
+
+
+def _counting_analyse(cleaned, todo, stages):
+    _PARSED.append(sum(todo))
+    return cluster.analyse_shard(cleaned, todo, stages)
+
+
+def test_stored_articles_are_not_parsed_again(tmp_path):
+    """With a store to ask, a shard's stored unchanged articles come back as None, unparsed."""
+    src = synthetic_file(tmp_path, 10)
+    stored = {"a1", "a2", "a7"}
+    _PARSED.clear()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as lc, \
+            Client(lc) as client:
+        rows = list(cluster.cluster_results(
+            client, [str(src)], Stages(with_events=False), shard_size=4, analyse=_counting_analyse,
+            skip=lambda results: [r.article.id in stored for r in results]))
+    assert [w.line for w, _ in rows] == list(range(1, 11))  # input order
+    assert {r.article.id for _, r in rows if r is not None} == {f"a{i}" for i in range(10)} - stored
+    assert [w.line for w, r in rows if r is None] == [2, 3, 8]
+    assert sorted(_PARSED) == [2, 2, 3]  # shards 1-4, 5-8, 9-10 less the stored ones
+
+
+def test_dask_reingest_parses_nothing(tmp_path):
+    """The CLI asks the store: a second --dask ingest of the same file reports every article unchanged."""
+    src = synthetic_file(tmp_path, 6)
+    db = tmp_path / "s.duckdb"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as lc:
+        first = run("ingest", str(src), "--db", str(db), "--dask", lc.scheduler_address, "--shard-size", "4")
+        assert first.exit_code == 0 and "6 inserted" in first.stdout, first.stderr
+        _PARSED.clear()
+        with Client(lc.scheduler_address) as client, Store(db) as store:
+            rows = list(cluster.cluster_results(
+                client, [str(src)], Stages(), shard_size=4, analyse=_counting_analyse,
+                skip=lambda results: store.unchanged(results, analysed=True)))
+        assert [r for _, r in rows] == [None] * 6 and _PARSED == [0, 0]
+        again = run("ingest", str(src), "--db", str(db), "--dask", lc.scheduler_address)
+        assert again.exit_code == 0 and "6 unchanged" in again.stdout, again.stderr
+
+
+def _kill_analyse_once(marker: Path):
+    """An analyse step that kills its worker the first time it runs the shard holding line 5."""
+
+    def analyse(cleaned, todo, stages):
+        if any(item.line == 5 for item, _ in cleaned) and not marker.exists():
+            marker.touch()
+            os._exit(9)
+        return cluster.analyse_shard(cleaned, todo, stages)
+
+    return analyse
+
+
+def test_killed_worker_between_steps_loses_nothing(tmp_path):
+    """A worker dying in the analyse step (its cleaned shard lost with it) is recomputed elsewhere."""
+    src = synthetic_file(tmp_path, 12)
+    marker = tmp_path / "killed"
+    cloudpickle.register_pickle_by_value(__import__(__name__))
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
+                Client(lc) as client, Store(tmp_path / "k2.duckdb") as store:
+            rows = list(cluster.cluster_results(
+                client, [str(src)], Stages(with_events=False), shard_size=4,
+                analyse=_kill_analyse_once(marker), skip=lambda results: [False] * len(results)))
+            outcomes = store.upsert_many([r for _, r in rows])
+            ids = [r[0] for r in store.con.execute("SELECT id FROM articles").fetchall()]
+    finally:
+        cloudpickle.unregister_pickle_by_value(__import__(__name__))
+    assert marker.exists()
+    assert [o.status for o in outcomes] == ["inserted"] * 12
+    assert sorted(ids) == sorted(f"a{i}" for i in range(12))
+    assert [w.line for w, _ in rows] == list(range(1, 13))

@@ -236,7 +236,8 @@ def ingest(
         if dask_address:
             from pantau.scale.cluster import cluster_results
 
-            stream = cluster_results(dask_address, inputs, stages, shard_size=shard_size, warn=_warn)
+            stream = cluster_results(dask_address, inputs, stages, shard_size=shard_size, warn=_warn,
+                                     skip=skip)
             where = f"Dask {dask_address}"
         else:
             stream = _results(inputs, stages, n_workers, skip)

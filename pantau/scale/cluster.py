@@ -11,7 +11,12 @@ elsewhere (up to ``distributed.scheduler.allowed-failures`` times). Pantau adds 
   worker starts, not per task;
 * results as Parquet shards (``pantau.scale.parquet``), loaded by the client, the store's only
   writer, with the store's idempotent upsert: a task run twice (its worker died after finishing)
-  or a shard loaded twice stores each article once.
+  or a shard loaded twice stores each article once;
+* with a store to ask (``skip``, as a plain ingest has), each shard runs in two steps so articles
+  stored with the same content are not parsed again: ``clean_shard`` reads and cleans it and keeps
+  the result on its worker, the client asks the store about the cleaned articles (only they travel),
+  and ``analyse_shard`` parses what is left there. A worker that dies between the steps loses its
+  cleaned shard; Dask recomputes it from the shard (its lineage).
 
 Shards are taken in input order, so the store ends as a plain ``pantau ingest`` leaves it.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +34,14 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from pantau.ingest.formats import JSONL_EXT, KNOWN_EXT, WARC_EXT, _ext
-from pantau.pipeline import Stages, warm_up
+from pantau.pipeline import CHUNK, Stages, warm_up
 from pantau.records import IngestError, RawRecord, Result
 from pantau.scale.parquet import decode_shard, encode_shard
+from pantau.scale.workers import Skip, merge_chunk, pairs_todo, todo_flags
 
 SHARD_SIZE = 256  # records per task: ~10 s of work on one core, small next to Dask's per-task cost
-Row = tuple[RawRecord | IngestError, Result | IngestError]
+Row = tuple[RawRecord | IngestError, Result | IngestError | None]  # None: stored unchanged
+Cleaned = list[tuple[RawRecord | IngestError, Result | IngestError]]
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,28 @@ def run_shard(shard: Shard, stages: Stages) -> bytes:
     return encode_shard(results(items, stages, workers=1))
 
 
+def clean_shard(shard: Shard, stages: Stages) -> Cleaned:
+    """First step of a shard when the store is asked (kept on the worker): every record cleaned."""
+    items = [item for part in shard for item in _read_part(part)]
+    return list(zip(items, stages.clean_many(items), strict=True))
+
+
+def shard_articles(cleaned: Cleaned) -> list[Result | None]:
+    """What the client needs to ask the store: each cleaned article (None for a failed record)."""
+    return [r if isinstance(r, Result) else None for _, r in cleaned]
+
+
+def analyse_shard(cleaned: Cleaned, todo: list[bool], stages: Stages) -> bytes:
+    """Second step: NLP and events for the records still to do, in the chunks a plain run uses."""
+    rows: list[Row] = []
+    for k in range(0, len(cleaned), CHUNK):
+        items = [item for item, _ in cleaned[k : k + CHUNK]]
+        results = [r for _, r in cleaned[k : k + CHUNK]]
+        flags = todo[k : k + CHUNK]
+        rows += merge_chunk(items, results, flags, stages.analyse_many(pairs_todo(items, results, flags)))
+    return encode_shard(rows)
+
+
 class LoadModel(WorkerPlugin):
     """Loads the NLP model and its tables once, when a worker starts (and again in a worker that
     replaces one that died), so tasks only parse."""
@@ -162,15 +192,25 @@ def _client(address: str) -> tuple[Any, Any]:
     return Client(address), None
 
 
+def _window(client: Any) -> int:
+    """Shards in flight: two per worker thread (one running, one ready), at least four."""
+    try:
+        return max(4, 2 * sum(client.nthreads().values()))
+    except Exception:  # noqa: BLE001 - the scheduler cannot say: a small window still works
+        return 4
+
+
 def cluster_results(
     address: str | Any, inputs: tuple[str, ...] | list[str], stages: Stages, *, shard_size: int | None = None,
     warn: Callable[[str], None] | None = None, task: Callable[[Shard, Stages], bytes] = run_shard,
+    skip: Skip | None = None, analyse: Callable[[Cleaned, list[bool], Stages], bytes] = analyse_shard,
 ) -> Iterator[Row]:
-    """(where, result or error) for every input record, computed on a Dask cluster.
+    """(where, result, error or None) for every input record, computed on a Dask cluster.
 
-    ``address``: a scheduler address, ``local:N``, or a ``distributed.Client``. A shard that
-    fails for good (its task raised three times, or killed ``allowed-failures`` workers) becomes
-    one error naming its file and lines; the other shards go on.
+    ``address``: a scheduler address, ``local:N``, or a ``distributed.Client``. With ``skip`` (see
+    ``workers.results``), articles it calls stored and unchanged are not parsed and come back as None.
+    A shard that fails for good (its task raised three times, or killed ``allowed-failures`` workers)
+    becomes one error naming its file and lines; the other shards go on.
     """
     from distributed import Client
 
@@ -179,23 +219,102 @@ def cluster_results(
     client, cluster = _client(address) if own else (address, None)
     try:
         client.register_plugin(LoadModel(stages.with_events))
-        run = uuid.uuid4().hex[:8]
-        keys = [f"pantau-shard-{run}-{i}" for i in range(len(shards))]
-        futures = client.map(task, shards, stages=stages, key=keys, retries=2, pure=False)
-        for shard, future in zip(shards, futures, strict=True):
-            try:
-                data = future.result()
-            except Exception as exc:  # noqa: BLE001 - one shard's failure is reported, the run goes on
-                yield from _failed(shard, exc)
-                continue
-            finally:
-                future.release()
-            yield from decode_shard(data)
+        if skip is None:
+            yield from _one_step(client, shards, stages, task)
+        else:
+            yield from _two_steps(client, shards, stages, skip, analyse)
     finally:
         if own:
             client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _one_step(client: Any, shards: list[Shard], stages: Stages,
+              task: Callable[[Shard, Stages], bytes]) -> Iterator[Row]:
+    run = uuid.uuid4().hex[:8]
+    keys = [f"pantau-shard-{run}-{i}" for i in range(len(shards))]
+    futures = client.map(task, shards, stages=stages, key=keys, retries=2, pure=False)
+    for shard, future in zip(shards, futures, strict=True):
+        yield from _collect(shard, future)
+
+
+def _collect(shard: Shard, future: Any) -> Iterator[Row]:
+    """A finished shard's rows, or one error for it."""
+    try:
+        data = future.result()
+    except Exception as exc:  # noqa: BLE001 - one shard's failure is reported, the run goes on
+        yield from _failed(shard, exc)
+        return
+    finally:
+        future.release()
+    yield from decode_shard(data)
+
+
+@dataclass
+class _InFlight:
+    """One shard between its two steps (``_two_steps``)."""
+
+    index: int
+    shard: Shard
+    cleaned: Any  # the future of clean_shard's result, on a worker
+    articles: Any  # the future of shard_articles, for the client
+    analysed: Any = None  # the future of the Parquet shard, once the store has been asked
+    error: BaseException | None = None  # the clean step failed for good
+
+    @property
+    def done(self) -> bool:
+        return self.error is not None or (self.analysed is not None and self.analysed.done())
+
+
+def _two_steps(client: Any, shards: list[Shard], stages: Stages, skip: Skip,
+               analyse: Callable[[Cleaned, list[bool], Stages], bytes]) -> Iterator[Row]:
+    """Clean, ask the store, analyse what is left; a window of shards in flight, rows in input order.
+
+    The analyse step has the higher priority, so cleaned shards do not pile up on the workers."""
+    from distributed import wait
+
+    run = uuid.uuid4().hex[:8]
+    window: deque[_InFlight] = deque()
+    todo = iter(enumerate(shards))
+    size = _window(client)
+    while True:
+        while len(window) < size and (nxt := next(todo, None)) is not None:
+            i, shard = nxt
+            cleaned = client.submit(clean_shard, shard, stages, key=f"pantau-clean-{run}-{i}", retries=2,
+                                    pure=False)
+            articles = client.submit(shard_articles, cleaned, key=f"pantau-articles-{run}-{i}", retries=2)
+            window.append(_InFlight(i, shard, cleaned, articles))
+        if not window:
+            return
+        for f in window:
+            if f.analysed is None and f.error is None and f.articles.done():
+                _ask_store(client, f, stages, skip, analyse, key=f"pantau-analyse-{run}-{f.index}")
+        while window and window[0].done:
+            head = window.popleft()
+            if head.error is not None:
+                yield from _failed(head.shard, head.error)
+            else:
+                yield from _collect(head.shard, head.analysed)
+        pending = [f.analysed if f.analysed is not None else f.articles for f in window if f.error is None]
+        if pending and not any(p.done() for p in pending):
+            wait(pending, return_when="FIRST_COMPLETED")
+
+
+def _ask_store(client: Any, f: _InFlight, stages: Stages, skip: Skip,
+               analyse: Callable[[Cleaned, list[bool], Stages], bytes], key: str) -> None:
+    """Ask the store about a cleaned shard's articles and submit its analyse step (or note why not)."""
+    try:
+        articles = f.articles.result()
+    except Exception as exc:  # noqa: BLE001 - the clean step failed for good: the shard is reported
+        f.error = exc
+        f.cleaned.release()
+        return
+    finally:
+        f.articles.release()
+    todo = todo_flags(articles, skip)
+    f.analysed = client.submit(analyse, f.cleaned, todo, stages, key=key, retries=2, pure=False, priority=1)
+    f.cleaned.release()  # the analyse task holds it now
 
 
 def _failed(shard: Shard, exc: BaseException) -> Iterator[Row]:

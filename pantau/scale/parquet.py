@@ -34,7 +34,7 @@ from pantau.records import (
 SHARD_SCHEMA = pa.schema([
     pa.field("source", pa.string(), nullable=False),
     pa.field("line", pa.int64()),
-    pa.field("result", pa.string()),  # Result.to_dict() as JSON; null for a failed record
+    pa.field("result", pa.string()),  # Result.to_dict() as JSON; null for a failed or unchanged record
     pa.field("error", pa.string()),  # why the record failed; null for a result
 ])
 
@@ -67,12 +67,10 @@ Row = tuple[RawRecord | IngestError, Result | IngestError | None]
 
 
 def encode_shard(rows: Iterable[Row]) -> bytes:
-    """A shard's results as Parquet bytes (what a Dask task returns). A record skipped as
-    unchanged (None) has no row: the cluster path never skips."""
+    """A shard's results as Parquet bytes (what a Dask task returns). A record skipped as stored
+    unchanged (None) is a row with neither result nor error."""
     cols: dict[str, list[Any]] = {"source": [], "line": [], "result": [], "error": []}
     for item, out in rows:
-        if out is None:
-            continue
         where = out if isinstance(out, IngestError) else item
         cols["source"].append(where.source)
         cols["line"].append(where.line)
@@ -80,20 +78,22 @@ def encode_shard(rows: Iterable[Row]) -> bytes:
             cols["result"].append(None)
             cols["error"].append(out.message)
         else:
-            cols["result"].append(json.dumps(out.to_dict(), ensure_ascii=False))
+            cols["result"].append(None if out is None else json.dumps(out.to_dict(), ensure_ascii=False))
             cols["error"].append(None)
     sink = io.BytesIO()
     pq.write_table(pa.table(cols, schema=SHARD_SCHEMA), sink, compression="zstd")
     return sink.getvalue()
 
 
-def decode_shard(data: bytes) -> Iterator[tuple[RawRecord, Result | IngestError]]:
-    """(where, result or error) for every row of a shard, in order."""
+def decode_shard(data: bytes) -> Iterator[tuple[RawRecord, Result | IngestError | None]]:
+    """(where, result, error or None for stored unchanged) for every row of a shard, in order."""
     table = pq.read_table(io.BytesIO(data))
     for row in table.to_pylist():
         where = RawRecord(source=row["source"], line=row["line"])
         if row["error"] is not None:
             yield where, IngestError(row["source"], row["line"], row["error"])
+        elif row["result"] is None:
+            yield where, None
         else:
             yield where, result_from_dict(json.loads(row["result"]))
 

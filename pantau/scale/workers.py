@@ -54,8 +54,9 @@ def chunks(items: Iterable[Item], size: int | None = None) -> Iterator[list[Item
 
 
 # -- one chunk, in any process ------------------------------------------------------------
-def _todo(cleaned: list[Result | IngestError], skip: Skip | None) -> list[bool]:
-    """Which cleaned records still need the NLP stage (``skip`` says which are stored unchanged)."""
+def todo_flags(cleaned: list[Result | IngestError] | list[Result | None], skip: Skip | None) -> list[bool]:
+    """Which cleaned records still need the NLP stage (``skip`` says which are stored unchanged;
+    an error or None needs nothing)."""
     results = [r for r in cleaned if isinstance(r, Result)]
     flags = [False] * len(results)
     if skip and results:
@@ -71,11 +72,11 @@ def _todo(cleaned: list[Result | IngestError], skip: Skip | None) -> list[bool]:
 Cleaned = list[Result | IngestError]
 
 
-def _pairs(items: list[Item], cleaned: Cleaned, todo: list[bool]) -> list[tuple[RawRecord, Result]]:
+def pairs_todo(items: list[Item], cleaned: Cleaned, todo: list[bool]) -> list[tuple[RawRecord, Result]]:
     return [(i, r) for i, r, do in zip(items, cleaned, todo, strict=True) if do]  # type: ignore[misc]
 
 
-def _merge(
+def merge_chunk(
     items: list[Item], cleaned: Cleaned, todo: list[bool], analysed: Cleaned
 ) -> list[tuple[Item, Out]]:
     done = iter(analysed)
@@ -88,8 +89,8 @@ def _merge(
 def run_chunk(stages: Stages, items: list[Item], skip: Skip | None = None) -> list[tuple[Item, Out]]:
     """(record, what it became) for one chunk, in this process."""
     cleaned = stages.clean_many(items)
-    todo = _todo(cleaned, skip)
-    return _merge(items, cleaned, todo, stages.analyse_many(_pairs(items, cleaned, todo)))
+    todo = todo_flags(cleaned, skip)
+    return merge_chunk(items, cleaned, todo, stages.analyse_many(pairs_todo(items, cleaned, todo)))
 
 
 def _clean_task(stages: Stages, items: list[Item]) -> list[Result | IngestError]:
@@ -143,11 +144,11 @@ class WorkerPool:
         elif c.stage == "clean":
             c.future = self.pool.submit(_clean_task, self.stages, c.items)
         elif c.stage == "analyse":
-            pairs = _pairs(c.items, c.cleaned, c.todo)
+            pairs = pairs_todo(c.items, c.cleaned, c.todo)
             if pairs:
                 c.future = self.pool.submit(_analyse_task, self.stages, pairs)
             else:  # everything stored or failed already: nothing for a worker
-                c.future, c.stage, c.out = None, "done", _merge(c.items, c.cleaned, c.todo, [])
+                c.future, c.stage, c.out = None, "done", merge_chunk(c.items, c.cleaned, c.todo, [])
 
     def _start(self, items: list[Item], window: deque[_Chunk]) -> None:
         c = _Chunk(items, stage="whole" if self.skip is None else "clean")
@@ -171,10 +172,10 @@ class WorkerPool:
             c.out, c.stage = value, "done"
         elif c.stage == "clean":
             c.cleaned, c.stage = value, "analyse"
-            c.todo = _todo(c.cleaned, self.skip)
+            c.todo = todo_flags(c.cleaned, self.skip)
             self._submit(c)
         else:
-            c.out, c.stage = _merge(c.items, c.cleaned, c.todo, value), "done"
+            c.out, c.stage = merge_chunk(c.items, c.cleaned, c.todo, value), "done"
 
     def _recover(self, window: deque[_Chunk]) -> None:
         """A worker died: fork a new pool and send every unfinished task again; a chunk that was
@@ -205,10 +206,10 @@ class WorkerPool:
             for item in items:
                 try:
                     cleaned = pool.submit(_clean_task, self.stages, [item]).result()
-                    todo = _todo(cleaned, self.skip)
-                    pairs = _pairs([item], cleaned, todo)
+                    todo = todo_flags(cleaned, self.skip)
+                    pairs = pairs_todo([item], cleaned, todo)
                     analysed = pool.submit(_analyse_task, self.stages, pairs).result() if pairs else []
-                    out += _merge([item], cleaned, todo, analysed)
+                    out += merge_chunk([item], cleaned, todo, analysed)
                 except BrokenProcessPool:
                     assert isinstance(item, RawRecord)  # an IngestError is never sent to a worker alone
                     out.append((item, IngestError(item.source, item.line, DIED)))

@@ -1,0 +1,314 @@
+"""Live-monitoring benchmark: the lag from an item appearing in a feed to its events (and its story,
+canonical events, index and alerts) being visible through the API of ``pantau watch --serve``.
+
+A local HTTP server (the machine is offline) serves one RSS feed and the pages it links: real saved pages
+from ``../shared/corpus/html`` and corpus articles (``../shared/corpus/news_id.jsonl.gz``) rendered as
+simple HTML pages. Items are added to the feed at a fixed rate in phases (default 1/s, then 2/s, then
+4/s); for each item the bench polls ``/api/articles/{id}`` until it answers (article and events are
+stored in one transaction) and until it lists the article's story (the stories update, which writes the
+canonical events, index days and alerts in the same call, has run). Reports p50/p95 per phase, whether
+the lag grows within a phase (the sustained rate is the highest rate where it does not), the watcher's
+own lag (poll -> stories updated, from ``/api/status``), its RSS at start and end, and its CPU seconds.
+
+    nice python scripts/bench_watch.py                       # about 3 minutes plus model loading
+    nice python scripts/bench_watch.py --phases 1:60 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import html
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpus"
+FEED_ITEMS = 40  # a feed lists its latest items only
+
+
+def corpus_pages(n: int) -> list[tuple[str, bytes]]:
+    """(title, page) pairs: the saved pages, then corpus articles rendered as simple pages, interleaved."""
+    saved = [(p.stem, p.read_bytes()) for p in sorted((SHARED / "html").glob("*.html"))]
+    rendered: list[tuple[str, bytes]] = []
+    with gzip.open(SHARED / "news_id.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if len(rendered) >= n:
+                break
+            a = json.loads(line)
+            text = a.get("text") or ""
+            if not (500 < len(text) < 8000):
+                continue
+            title = html.escape(a.get("title") or "")
+            paras = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+            body = (
+                f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+                f"<header>{html.escape(a.get('outlet') or '')}</header><article><h1>{title}</h1>{paras}"
+                f"</article><footer>Hak cipta</footer></body></html>"
+            )
+            rendered.append((a.get("title") or "", body.encode("utf-8")))
+    out: list[tuple[str, bytes]] = []
+    for i in range(n):  # one saved page in four
+        if i % 4 == 3 and saved:
+            out.append(saved[(i // 4) % len(saved)])
+        else:
+            out.append(rendered[i % len(rendered)])
+    return out
+
+
+class Site:
+    """The feed and its pages; ``add`` puts the next item on the feed."""
+
+    def __init__(self, pages: list[tuple[str, bytes]]) -> None:
+        self.pages = pages
+        self.items: list[tuple[int, str, float]] = []  # (n, title, when added)
+        self.lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                if self.path == "/feed":
+                    body, ctype = site.feed(), "application/rss+xml"
+                elif self.path.startswith("/p/"):
+                    n = int(self.path[3:])
+                    body, ctype = site.pages[n % len(site.pages)][1], "text/html; charset=utf-8"
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def link(self, n: int) -> str:
+        return f"{self.url}/p/{n}"
+
+    def add(self, n: int) -> float:
+        t = time.time()
+        with self.lock:
+            self.items.append((n, self.pages[n % len(self.pages)][0], t))
+        return t
+
+    def feed(self) -> bytes:
+        with self.lock:
+            latest = self.items[-FEED_ITEMS:]
+        xml = "".join(
+            f"<item><title>{html.escape(title)}</title><link>{self.link(n)}</link><guid>{self.link(n)}</guid>"
+            f"<pubDate>{formatdate(t, usegmt=True)}</pubDate></item>"
+            for n, title, t in reversed(latest)
+        )
+        return (
+            f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench</title>'
+            f"{xml}</channel></rss>"
+        ).encode()
+
+
+def article_id(url: str) -> str:
+    return hashlib.sha1(url.encode()).hexdigest()[:16]  # pantau.ingest.make_id(url=...)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    return round(v[max(0, min(len(v) - 1, int(round(q / 100 * len(v) + 0.5)) - 1))], 2)
+
+
+def proc_stats(pid: int) -> tuple[float, float]:
+    """(RSS MiB, CPU seconds) of a process, from /proc."""
+    rss = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) / 1024
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return round(rss, 1), round(cpu, 1)
+
+
+class Tracker:
+    """Polls the API for each added item: when its article (with events) and its story are visible."""
+
+    def __init__(self, api: str, site: Site) -> None:
+        self.api, self.site = api, site
+        self.added: dict[int, float] = {}
+        self.seen: dict[int, float] = {}
+        self.story: dict[int, float] = {}
+        self.events: dict[int, int] = {}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.client = httpx.Client(timeout=10)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def add(self, n: int) -> None:
+        t = self.site.add(n)
+        with self.lock:
+            self.added[n] = t
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            with self.lock:
+                todo = [n for n in self.added if n not in self.story]
+            for n in todo:
+                try:
+                    r = self.client.get(f"{self.api}/api/articles/{article_id(self.site.link(n))}")
+                except httpx.HTTPError:  # the server is not up yet
+                    break
+                now = time.time()
+                if r.status_code == 200:
+                    a = r.json()
+                    self.seen.setdefault(n, now)
+                    self.events[n] = len(a.get("events") or [])
+                    if a.get("stories"):
+                        self.story[n] = now
+            self.stop.wait(0.2)
+
+    def lags(self, ns: list[int], which: dict[int, float]) -> list[float]:
+        return [which[n] - self.added[n] for n in ns if n in which]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--phases", default="1:90,2:45,4:30", help="rate:seconds,... (items per second)")
+    ap.add_argument("--interval", type=float, default=1.0, help="feed poll interval of the watcher (s)")
+    ap.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last items")
+    ap.add_argument("--json", dest="json_out", default=None, help="also write the figures here")
+    args = ap.parse_args()
+    phases = [(float(r), float(s)) for r, s in (p.split(":") for p in args.phases.split(","))]
+    total = int(sum(r * s for r, s in phases)) + 2
+    site = Site(corpus_pages(total))
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    tmp = tempfile.mkdtemp(prefix="bench_watch_")
+    cmd = [
+        sys.executable,
+        "-c",
+        "from pantau.cli import main; main()",
+        "watch",
+        "--serve",
+        "--port",
+        str(port),
+        "--db",
+        f"{tmp}/bench.duckdb",
+        "--feed",
+        f"{site.url}/feed",
+        "--interval",
+        str(args.interval),
+        "--politeness",
+        "0",
+        "--no-stdout",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    tracker = Tracker(api, site)
+    try:
+        t0 = time.time()
+        tracker.add(0)  # the first item waits for the model to load: not counted
+        while 0 not in tracker.story:
+            if proc.poll() is not None:
+                sys.exit("pantau watch exited")
+            time.sleep(0.2)
+        warm = round(time.time() - t0, 1)
+        rss0, cpu0 = proc_stats(proc.pid)
+        print(f"warm: first item visible after {warm} s (model loading); RSS {rss0} MiB", flush=True)
+        n = 1
+        report: dict[str, Any] = {"warm_s": warm, "rss_start_mib": rss0, "phases": []}
+        bounds = []
+        for rate, seconds in phases:
+            first = n
+            start = time.time()
+            k = 0
+            while time.time() - start < seconds:
+                due = start + k / rate
+                if time.time() < due:
+                    time.sleep(min(0.05, due - time.time()))
+                    continue
+                tracker.add(n)
+                n += 1
+                k += 1
+            bounds.append((rate, seconds, first, n))
+            backlog = sum(1 for i in range(first, n) if i not in tracker.seen)
+            print(
+                f"phase {rate}/s for {seconds:.0f} s: {n - first} items, {backlog} not visible at its end",
+                flush=True,
+            )
+            bounds[-1] = (*bounds[-1], backlog)
+        deadline = time.time() + args.drain
+        while time.time() < deadline and len(tracker.story) < n:
+            time.sleep(0.5)
+        rss1, cpu1 = proc_stats(proc.pid)
+        status = httpx.get(f"{api}/api/status", timeout=10).json()
+        for rate, seconds, first, last, backlog in bounds:
+            ns = list(range(first, last))
+            ev, st = tracker.lags(ns, tracker.seen), tracker.lags(ns, tracker.story)
+            third = max(1, len(ns) // 3)
+            early, late = tracker.lags(ns[:third], tracker.seen), tracker.lags(ns[-third:], tracker.seen)
+            holds = backlog <= max(3, rate * 10) and (pct(late, 50) or 0) <= (pct(early, 50) or 0) + 5
+            row = {
+                "rate_per_s": rate,
+                "seconds": seconds,
+                "items": len(ns),
+                "visible": len(ev),
+                "with_story": len(st),
+                "events": sum(tracker.events.get(i, 0) for i in ns),
+                "events_p50_s": pct(ev, 50),
+                "events_p95_s": pct(ev, 95),
+                "story_p50_s": pct(st, 50),
+                "story_p95_s": pct(st, 95),
+                "early_p50_s": pct(early, 50),
+                "late_p50_s": pct(late, 50),
+                "backlog_at_end": backlog,
+                "holds": holds,
+            }
+            report["phases"].append(row)
+        held = [p["rate_per_s"] for p in report["phases"] if p["holds"]]
+        report.update(
+            {
+                "rss_end_mib": rss1,
+                "cpu_s": round(cpu1 - cpu0, 1),
+                "sustained_rate_per_s": max(held or [0]),
+                "watcher_lag": (status.get("watch") or {}).get("lag"),
+                "articles": status.get("articles"),
+                "events": status.get("events"),
+                "alerts": status.get("alerts"),
+            }
+        )
+    finally:
+        tracker.stop.set()
+        proc.terminate()
+        proc.wait(30)
+    print(json.dumps(report, indent=1))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

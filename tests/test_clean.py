@@ -624,3 +624,18 @@ def test_html_portal_navigation_and_cards_removed(pages):
     assert "di ajang Piala Dunia. Maroko menang 3-1" in pages["detik_2.html"].text
     assert pages["detik_7.html"].dateline == "Yogyakarta"
     assert pages["liputan6_2.html"].text.startswith("London Love Story")
+
+
+def test_yaml_data_reads_the_same_with_the_c_parser() -> None:
+    """``load_yaml`` (libyaml) gives what ``yaml.safe_load`` gives, for every data file it reads."""
+    import yaml
+
+    from pantau.clean.rules import load_yaml
+    from pantau.dates import published
+
+    root = Path(__file__).resolve().parents[1] / "pantau"
+    files = sorted((root / "clean").glob("*.yaml")) + sorted((root / "dates" / "data").glob("*.yaml"))
+    assert len(files) >= 7
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml(text) == yaml.safe_load(text) == published.load_yaml(text), path.name

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from pantau.clean.rules import load_yaml
 
 DATA = Path(__file__).with_name("inline.yaml")
 MAX_HEADLINE_WORDS = 22  # longer "headlines" mean the body start was missed: cut nothing
@@ -63,7 +63,7 @@ class InlineRules:
 
 @lru_cache(maxsize=1)
 def inline_rules() -> InlineRules:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = load_yaml(DATA.read_text(encoding="utf-8"))
     fixed = [
         Fixed(name, tuple(spec.get("hints", [])), re.compile("|".join(f"(?:{p})" for p in spec["patterns"])))
         for name, spec in data["fixed"].items()

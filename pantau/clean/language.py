@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pantau.clean.rules import load_yaml
 
 DATA = Path(__file__).with_name("language.yaml")
 MAX_SENTENCES = 3
@@ -46,7 +46,7 @@ class _Model:
 def _model() -> _Model:
     from lingua import Language, LanguageDetectorBuilder
 
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = load_yaml(DATA.read_text(encoding="utf-8"))
     langs = [getattr(Language, name) for name in data["candidates"]]
     detector = (
         LanguageDetectorBuilder.from_languages(*langs)
@@ -62,7 +62,7 @@ def _model() -> _Model:
 
 def _malay_rules() -> tuple[dict[str, float], str]:
     """The Malay thresholds and the not-coded flag template (YAML only: no lingua model is built)."""
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = load_yaml(DATA.read_text(encoding="utf-8"))
     return {k: float(v) for k, v in data["malay"].items()}, data["not_coded_flag"]
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
-import yaml
+from pantau.clean.rules import load_yaml
 
 DATA = Path(__file__).with_name("outlets.yaml")
 
@@ -34,7 +34,7 @@ class _Table:
 
 @lru_cache(maxsize=1)
 def table() -> _Table:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = load_yaml(DATA.read_text(encoding="utf-8"))
     ci: dict[str, Outlet] = {}
     cs: dict[str, Outlet] = {}
     dom: dict[str, Outlet] = {}
@@ -77,7 +77,7 @@ def table() -> _Table:
 @lru_cache(maxsize=1)
 def not_places() -> frozenset[str]:
     """Rubric labels that open a lead like a dateline ("OPINI - ") but are not places."""
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = load_yaml(DATA.read_text(encoding="utf-8"))
     return frozenset(str(w).lower() for w in data.get("not_places", []))
 
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pantau.dates.published import load_yaml
 
 DATA = Path(__file__).resolve().parent / "data"
 Precision = str  # "day" | "week" | "month" | "year"
@@ -42,8 +42,8 @@ class DateMention:
 
 
 def _load() -> tuple[dict, dict]:
-    cal = yaml.safe_load((DATA / "calendar.yaml").read_text(encoding="utf-8"))
-    wars = yaml.safe_load((DATA / "wars.yaml").read_text(encoding="utf-8"))
+    cal = load_yaml((DATA / "calendar.yaml").read_text(encoding="utf-8"))
+    wars = load_yaml((DATA / "wars.yaml").read_text(encoding="utf-8"))
     return cal, wars
 
 

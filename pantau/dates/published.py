@@ -43,9 +43,16 @@ DATA = Path(__file__).resolve().parent / "data"
 INVALID_FLAG = "invalid_published"  # Article.flags entry: a given publication date was refused
 
 
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's C parser where PyYAML has it (7-10x faster, the same data:
+    tests/test_clean.py compares both on every data file)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+
 def _load() -> tuple[dict[str, Any], dict[str, Any]]:
-    cal = yaml.safe_load((DATA / "calendar.yaml").read_text(encoding="utf-8"))
-    pub = yaml.safe_load((DATA / "published.yaml").read_text(encoding="utf-8"))
+    cal = load_yaml((DATA / "calendar.yaml").read_text(encoding="utf-8"))
+    pub = load_yaml((DATA / "published.yaml").read_text(encoding="utf-8"))
     return cal, pub
 
 

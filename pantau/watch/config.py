@@ -38,7 +38,7 @@ class Webhook:
     """Where alerts are POSTed; ``secret`` signs each body (header ``X-Pantau-Signature``)."""
 
     url: str
-    secret: str | None = None
+    secret: str | None = field(default=None, repr=False)  # never in logs or tracebacks
     retries: int = 5
     backoff_s: float = 1.0
     timeout_s: float = 10.0

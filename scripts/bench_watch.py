@@ -22,6 +22,7 @@ import hashlib
 import html
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -200,6 +201,12 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=1.0, help="feed poll interval of the watcher (s)")
     ap.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last items")
     ap.add_argument("--json", dest="json_out", default=None, help="also write the figures here")
+    ap.add_argument(
+        "--db-from",
+        default=None,
+        help="start from a copy of this store (stories brought up to "
+        "date first, untimed): the lag on a populated store",
+    )
     args = ap.parse_args()
     phases = [(float(r), float(s)) for r, s in (p.split(":") for p in args.phases.split(","))]
     total = int(sum(r * s for r, s in phases)) + 2
@@ -207,6 +214,20 @@ def main() -> None:
     port = free_port()
     api = f"http://127.0.0.1:{port}"
     tmp = tempfile.mkdtemp(prefix="bench_watch_")
+    if args.db_from:
+        shutil.copyfile(args.db_from, f"{tmp}/bench.duckdb")
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from pantau.cli import main; main()",
+                "stories",
+                "--db",
+                f"{tmp}/bench.duckdb",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     cmd = [
         sys.executable,
         "-c",
@@ -240,7 +261,12 @@ def main() -> None:
         rss0, cpu0 = proc_stats(proc.pid)
         print(f"warm: first item visible after {warm} s (model loading); RSS {rss0} MiB", flush=True)
         n = 1
-        report: dict[str, Any] = {"warm_s": warm, "rss_start_mib": rss0, "phases": []}
+        report: dict[str, Any] = {
+            "warm_s": warm,
+            "rss_start_mib": rss0,
+            "db_from": args.db_from,
+            "phases": [],
+        }
         bounds = []
         for rate, seconds in phases:
             first = n

@@ -23,6 +23,7 @@ from pantau.watch.config import WatchConfig
 log = logging.getLogger("pantau.watch")
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 MAX_RETRY_AFTER_S = 300.0
+IDLE_EXIT_S = 120.0  # a host's thread ends after this long without work (a new one starts when needed)
 
 
 @dataclass
@@ -168,16 +169,24 @@ class HostPool:
             if q is None:
                 q = self._queues[host] = queue.Queue()
                 t = threading.Thread(target=self._run, args=(host, q), name=f"watch-{host}", daemon=True)
+                self._threads = [x for x in self._threads if x.is_alive()]
                 self._threads.append(t)
                 t.start()
             self.pending[host] = self.pending.get(host, 0) + 1
-        q.put(task)
+            q.put(task)  # under the guard: an idle thread ending now cannot strand it
 
     def _run(self, host: str, q: queue.Queue[Callable[[], None] | None]) -> None:
+        idle_since = time.monotonic()
         while not self.stop.is_set():
             try:
                 task = q.get(timeout=0.5)
             except queue.Empty:
+                if time.monotonic() - idle_since > IDLE_EXIT_S:
+                    with self._guard:  # hosts of one-off links come and go: their threads do not stay
+                        if q.empty():
+                            del self._queues[host]
+                            self.pending.pop(host, None)
+                            return
                 continue
             if task is None:
                 break
@@ -188,6 +197,7 @@ class HostPool:
             finally:
                 with self._guard:
                     self.pending[host] -= 1
+                idle_since = time.monotonic()
 
     def idle(self) -> bool:
         with self._guard:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from pantau.records import Article, Entity, Event, Location, Result, Span
-from pantau.stories import index_series, update
+from pantau.stories import canonical, index_series, update
 from pantau.stories.canonical import Canon, dates_compatible, intensity, matches
 
 Store = pytest.importorskip("pantau.store").Store
@@ -187,3 +188,49 @@ def test_a_re_analysed_article_is_redone(store) -> None:  # type: ignore[no-unty
     rows = con.execute("SELECT actor_codes, n_mentions FROM canonical_events ORDER BY 1").fetchall()
     assert rows == [(["RUS"], 1), (["UKR"], 1)]
     assert update(store)["retracted"] == 0  # stored once, redone once
+
+
+def _events_store(n: int):  # type: ignore[no-untyped-def]
+    """An in-memory store of ``n`` strikes of one dyad at 700 places over 300 days (constructed rows)."""
+    import duckdb
+
+    from pantau.stories.common import ensure_schema
+
+    con = duckdb.connect(":memory:")
+    con.execute((Path(canonical.__file__).parents[1] / "store" / "schema.sql").read_text())
+    ensure_schema(con)
+    con.execute("INSERT INTO articles (id, published_date, outlet) SELECT 'a' || i, "
+                "DATE '2024-01-01' + (i % 300)::INT, 'o' || (i % 7) FROM range(?) t(i)", [n])
+    con.execute("INSERT INTO events (id, article_id, type, actor_codes, recipient_codes, date, "
+                "date_precision, location, factuality) "
+                "SELECT 'e' || i, 'a' || i, 'ASSAULT', ['RUS'], ['UKR'], "
+                "DATE '2024-01-01' + (i % 300)::INT, 'day', json_object('name', 'place' || (i % 700)), "
+                "CASE WHEN i % 11 = 0 THEN 'hypothetical' ELSE 'asserted' END FROM range(?) t(i)", [n])
+    return con
+
+
+def test_a_stop_inside_a_chunk_writes_a_consistent_prefix() -> None:
+    """Asked to stop, the canonical update stops inside its chunk (not after 20k records): what it wrote is
+    a prefix of the report order, and continuing gives exactly the one-shot result."""
+    n = 3000
+    one = _events_store(n)
+    canonical.update(one)
+    calls = []
+
+    def stop() -> bool:
+        calls.append(1)
+        return True
+
+    con = _events_store(n)
+    res = canonical.update(con, should_stop=stop)
+    assert res.get("partial") and len(calls) == 1
+    assert res["events"] == canonical._STOP_EVERY  # noqa: SLF001 - the checking interval
+    done = con.execute("SELECT count(*) FROM event_mentions").fetchone()[0] + \
+        con.execute("SELECT count(*) FROM story_skipped_events").fetchone()[0]
+    assert done == canonical._STOP_EVERY  # noqa: SLF001
+    assert not canonical.update(con).get("partial")
+    q = "SELECT id, n_mentions, n_sources, list_sort(sources) FROM canonical_events ORDER BY id"
+    assert con.execute(q).fetchall() == one.execute(q).fetchall()
+    q = "SELECT canonical_id, event_id FROM event_mentions ORDER BY event_id"
+    assert con.execute(q).fetchall() == one.execute(q).fetchall()
+    assert con.execute("SELECT count(*) FROM story_skipped_events").fetchone()[0] == len(range(0, n, 11))

@@ -284,15 +284,20 @@ def update(con: Any, *, chunk: int = 20_000, should_stop: Callable[[], bool] | N
     in report order, each chunk written in its own transaction like an incremental run.
 
     Why chunks: a store with a million pending records was read into memory at once (minutes, and the
-    API's reads starved). ``should_stop`` is asked between chunks; the result says ``partial`` when it
-    stopped with records left (the next run continues)."""
+    API's reads starved). ``should_stop`` is asked between chunks and, every ``_STOP_EVERY`` records,
+    inside one (matching is most of a chunk's time: 20k records took 13 s on a 1M-event store): the
+    records matched so far are written like a smaller chunk and the rest stay pending. The result says
+    ``partial`` when it stopped with records left (the next run continues)."""
     total: dict[str, Any] = {"events": 0, "events_skipped": 0, "canonical_new": 0, "canonical_updated": 0,
                              "days": set()}
     while True:
-        res = _update_chunk(con, chunk)
+        res = _update_chunk(con, chunk, should_stop)
         for k in ("events", "events_skipped", "canonical_new", "canonical_updated"):
             total[k] += res[k]
         total["days"] |= res["days"]
+        if res.get("stopped"):
+            total["partial"] = True
+            return total
         if res["events"] < chunk:
             return total
         if should_stop is not None and should_stop():
@@ -300,13 +305,14 @@ def update(con: Any, *, chunk: int = 20_000, should_stop: Callable[[], bool] | N
             return total
 
 
-def _update_chunk(con: Any, chunk: int) -> dict[str, Any]:
+_STOP_EVERY = 500  # records matched between two should_stop questions inside a chunk
+
+
+def _update_chunk(con: Any, chunk: int, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     pend = _pending(con, chunk)
-    counts = [e for e in pend if e["factuality"] in set(config()["count_factuality"]) and e["type"]]
-    kept = {e["id"] for e in counts}
-    skipped = [(e["id"], f"factuality:{e['factuality']}" if e["type"] else "no type", e["article_id"])
-               for e in pend if e["id"] not in kept]
-    res: dict[str, Any] = {"events": len(pend), "events_skipped": len(skipped), "canonical_new": 0,
+    counted = set(config()["count_factuality"])
+    counts = [e for e in pend if e["factuality"] in counted and e["type"]]
+    res: dict[str, Any] = {"events": 0, "events_skipped": 0, "canonical_new": 0,
                            "canonical_updated": 0, "days": set()}
     if not pend:
         return res
@@ -322,7 +328,17 @@ def _update_chunk(con: Any, chunk: int) -> dict[str, Any]:
         blocks.add(c)
     mentions: list[tuple] = []
     new_ids: set[str] = set()
-    for e in counts:
+    skipped: list[tuple] = []
+    n_done = len(pend)  # records of the chunk handled (report order): all, unless asked to stop
+    for i, e in enumerate(pend):
+        if should_stop is not None and i and i % _STOP_EVERY == 0 and should_stop():
+            n_done = i
+            res["stopped"] = True
+            break
+        if e["factuality"] not in counted or not e["type"]:
+            skipped.append((e["id"], f"factuality:{e['factuality']}" if e["type"] else "no type",
+                            e["article_id"]))
+            continue
         best: Canon | None = None
         best_key: tuple = ()
         for c in blocks.candidates(e):
@@ -340,6 +356,7 @@ def _update_chunk(con: Any, chunk: int) -> dict[str, Any]:
         _absorb(best, e)
         blocks.add(best)
         mentions.append((best.id, e["id"], e["article_id"]))
+    res["events"], res["events_skipped"] = n_done, len(skipped)
     changed = [c for c in canon.values() if c.changed]
     for c in changed:
         res["days"].add(c.day)

@@ -159,3 +159,11 @@ def warm_up(with_events: bool = True) -> None:
         "Kedua negara sepakat memperkuat kerja sama ekonomi, kata juru bicara kementerian.",
     )
     Stages("2024-01-08", with_events).analyse_many([(raw, process(raw, with_events=False))])
+    from pantau.clean.meta import known_places
+    from pantau.places import get_gazetteer
+    from pantau.places.geonames import release
+
+    known_places()  # the lookups built from GeoNames' city table (parsed once for both), then drop it
+    if with_events:
+        get_gazetteer()
+    release()

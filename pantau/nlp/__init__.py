@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, SENT_START
+from spacy.attrs import LEMMA, ORTH, POS, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.vectors import Vectors
@@ -58,19 +58,28 @@ def _lemma(text: str, pos: str) -> str:
     return text.lower()
 
 
+def words(doc: Doc) -> list[str]:
+    """Token texts from the Doc's arrays: twice as fast as ``[t.text for t in doc]``, which builds a
+    Token object per token (the pipeline's Python steps read every Doc several times)."""
+    strings = doc.vocab.strings
+    return [strings[o] for o in doc.to_array(ORTH).tolist()]
+
+
 @Language.component("pantau_root_lemmas")
 def root_lemmas(doc: Doc) -> Doc:
-    """Set token.lemma_ to the morphological root, so predicates match by root ("diserang" -> "serang")."""
+    """Set token.lemma_ to the morphological root, so predicates match by root ("diserang" -> "serang").
+    Reads (word, UPOS) ids from the Doc's arrays and writes the lemmas back in one call."""
     if not len(doc):
         return doc
     strings = doc.vocab.strings
-    ids: dict[tuple[str, str], int] = {}
+    ids: dict[tuple[int, int], int] = {}
+    pairs = doc.to_array([ORTH, POS]).tolist()
     lemmas = numpy.empty(len(doc), dtype="uint64")
-    for i, tok in enumerate(doc):
-        key = (tok.text, tok.pos_)
+    for i, (orth, pos) in enumerate(pairs):
+        key = (orth, pos)
         h = ids.get(key)
         if h is None:
-            h = ids[key] = strings.add(_lemma(*key))
+            h = ids[key] = strings.add(_lemma(strings[orth], strings[pos] if pos else ""))
         lemmas[i] = h
     doc.from_array([LEMMA], lemmas.reshape(-1, 1))  # one C call instead of a setter per token
     return doc
@@ -106,8 +115,8 @@ def sentence_starts(doc: Doc) -> Doc:
     n = len(doc)
     if not n:
         return doc
-    texts = [t.text for t in doc]
-    ws = [t.whitespace_ for t in doc]
+    texts = words(doc)
+    ws = doc.to_array(SPACY).astype(bool).tolist()  # a token's trailing whitespace is one space or none
     space = [t.isspace() for t in texts]
     starts = numpy.full(n, -1, dtype="int32")
     starts[0] = 1
@@ -115,7 +124,7 @@ def sentence_starts(doc: Doc) -> Doc:
         if space[i]:
             continue  # a whitespace token never starts a sentence
         prev = texts[i - 1]
-        if "\n" in prev or "\n" in ws[i - 1] or space[i - 1]:
+        if "\n" in prev or space[i - 1]:
             starts[i] = 1
             continue
         first = texts[i][:1]
@@ -183,17 +192,17 @@ def known_names(doc: Doc, taken: set[int]) -> list[Span]:
     "Air"). Inner words must be capitalised, digits or name particles ("dan", "van", "bin")."""
     gaz = gazetteer()
     heads, particles = name_features.name_lengths(), _name_particles()
-    words = [t.text for t in doc]
+    texts = words(doc)
     found: list[Span] = []
-    i, n = 0, len(words)
+    i, n = 0, len(texts)
     while i < n:
-        size = min(heads.get(words[i], 0), n - i) if i not in taken else 0
+        size = min(heads.get(texts[i], 0), n - i) if i not in taken else 0
         while size > 1:
             end = i + size
             if (
                 not any(k in taken for k in range(i + 1, end))
-                and _is_name(words[end - 1])
-                and all(w[:1].isupper() or w.isdigit() or w in particles for w in words[i + 1 : end - 1])
+                and _is_name(texts[end - 1])
+                and all(w[:1].isupper() or w.isdigit() or w in particles for w in texts[i + 1 : end - 1])
                 and (label := gaz.get(doc[i:end].text))
             ):
                 found.append(Span(doc, i, end, label=label))

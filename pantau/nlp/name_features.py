@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy
 import spacy
+from spacy.attrs import ORTH
 from spacy.ml.models.tok2vec import MultiHashEmbed
 from spacy.tokens import Doc
 from thinc.api import Maxout, Model, Ragged, chain, concatenate, list2ragged, ragged2list, with_array
@@ -112,7 +113,8 @@ def GazetteerFeatures() -> Model[list[Doc], Ragged]:
 
 
 def _forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[Ragged, Callable]:
-    arrays = [name_features([t.text for t in doc]) for doc in docs]
+    strings = docs[0].vocab.strings if docs else None
+    arrays = [name_features([strings[o] for o in doc.to_array(ORTH).tolist()]) for doc in docs]
     data = numpy.concatenate(arrays) if arrays else numpy.zeros((0, N_FEATURES), dtype="float32")
     lengths = model.ops.asarray1i([len(a) for a in arrays])
     return Ragged(model.ops.asarray2f(data), lengths), lambda d_ragged: []

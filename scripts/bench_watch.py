@@ -322,6 +322,7 @@ def main() -> None:
                 "cpu_s": round(cpu1 - cpu0, 1),
                 "sustained_rate_per_s": max(held or [0]),
                 "watcher_lag": (status.get("watch") or {}).get("lag"),
+                "watcher_stage_seconds": (status.get("watch") or {}).get("seconds"),
                 "articles": status.get("articles"),
                 "events": status.get("events"),
                 "alerts": status.get("alerts"),

@@ -73,11 +73,14 @@ class Watcher:
         self.stories_pending = True  # articles stored by other means are taken up at start
         self.lags: deque[float] = deque(maxlen=2000)
         self.counts: Counter[str] = Counter()
+        self.seconds: Counter[str] = Counter()  # wall seconds per stage (where the lag goes)
         self.started = time.time()
         self.baselined = self.state.baseline_alerts()
         self._threads: list[threading.Thread] = []
         self._status_at = 0.0
         self._warm = False
+        self._stories_at = 0.0  # when the last stories update ended (monotonic)
+        self._awaiting: list[tuple[str, str, float]] = []  # stored articles waiting for the stories update
 
     # -- items in --------------------------------------------------------------------
     def emit(self, item: Item) -> None:
@@ -107,6 +110,8 @@ class Watcher:
 
             if self.stages.with_events:
                 warm_up()
+            import pantau.stories  # noqa: F401 - its imports (scikit-learn) take seconds: not in the first lag
+
             self._warm = True
 
     def _skip(self, results: list[Result]) -> list[bool]:
@@ -125,7 +130,9 @@ class Watcher:
         kept: Counter[int] = Counter()
         for start in range(0, len(pairs), self.cfg.batch_size):
             chunk = pairs[start : start + self.cfg.batch_size]
+            t0 = time.perf_counter()
             outs = run_chunk(self.stages, [rec for _, rec in chunk], skip=self._skip)
+            self.seconds["analyse"] += time.perf_counter() - t0
             results: list[tuple[Item, Result]] = []
             for (item, _), (_, out) in zip(chunk, outs, strict=True):
                 if isinstance(out, IngestError):
@@ -135,9 +142,11 @@ class Watcher:
                 else:
                     results.append((item, out))
             if results:
+                t0 = time.perf_counter()
                 with self.write_lock:
                     outcomes = self.store.upsert_many([r for _, r in results])
                     self._invalidate()  # readers see the articles now, the stories a moment later
+                self.seconds["store"] += time.perf_counter() - t0
                 for (item, _), oc in zip(results, outcomes, strict=True):
                     if oc.status == "failed":
                         self._error(item, f"{item.key}: {oc.error or 'cannot store'}")
@@ -148,13 +157,17 @@ class Watcher:
                 return  # the rest is not marked seen: found again after the restart
         if new:
             self.stories_pending = True
+        # the stories update has a fixed cost per call (a few tenths of a second): while more items wait
+        # it is deferred, for at most ``stories_every_s``, so that one update takes several articles
+        waited = time.monotonic() - self._stories_at
+        if self.stories_pending and (self.queue.empty() or waited >= self.cfg.stories_every_s):
             self.update_stories()
         self._finish(items, new, kept)
         self.delivery.new_alerts()
 
     def _finish(self, items: list[Item], new: Counter[int], kept: Counter[int]) -> None:
-        done = time.time()
-        by_source: dict[tuple[str, str], list[float]] = {}
+        """Mark the items seen (their articles are stored: the stories update finds them in any case);
+        their lag is taken when the stories update that includes them is done."""
         for item in items:
             good = new[id(item)] + kept[id(item)]
             status = "stored" if good or not item.records else "rejected"
@@ -171,9 +184,18 @@ class Watcher:
             if item.done is not None:
                 item.done(True)
             if new[id(item)]:
-                lag = done - item.detected
-                self.lags.append(lag)
-                by_source.setdefault((item.source, item.kind), []).append(lag)
+                self._awaiting.append((item.source, item.kind, item.detected))
+        if not self.stories_pending:
+            self._settle()
+
+    def _settle(self) -> None:
+        """The stories layer holds every stored article: their lags (poll to stories updated) are known."""
+        done = time.time()
+        by_source: dict[tuple[str, str], list[float]] = {}
+        for source, kind, detected in self._awaiting:
+            self.lags.append(done - detected)
+            by_source.setdefault((source, kind), []).append(done - detected)
+        self._awaiting.clear()
         for (source, kind), lags in by_source.items():
             self.state.stored(source, kind, len(lags), max(lags))
 
@@ -186,6 +208,7 @@ class Watcher:
         from pantau import stories
 
         deadline = time.monotonic() + self.cfg.stories_budget_s
+        t0 = time.perf_counter()
         try:
             with self.write_lock:
                 stats = stories.update(
@@ -197,7 +220,12 @@ class Watcher:
             self.counts["stories_errors"] += 1
             self.stories_pending = False
             return {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            self.seconds["stories"] += time.perf_counter() - t0
+        self._stories_at = time.monotonic()
         self.stories_pending = bool(stats.get("partial"))
+        if not self.stories_pending:
+            self._settle()
         return stats
 
     def _writer(self) -> None:
@@ -322,6 +350,7 @@ class Watcher:
             counts={**self.counts, **({"errors": self.state.run_errors} if self.state.run_errors else {})},
             delivered=dict(self.delivery.sent),
             lag={"n": len(lags), "p50_s": percentile(lags, 50), "p95_s": percentile(lags, 95)},
+            seconds={k: round(v, 1) for k, v in self.seconds.items()},
         )
 
     def write_status(self, running: bool = True) -> None:

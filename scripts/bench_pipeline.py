@@ -11,7 +11,12 @@ speed targets name). Every configuration runs as its own command, as a user runs
 * ``pantau extract FILE --workers K`` for each K (output to /dev/null);
 * ``pantau ingest FILE --dask local:W`` into a new store (cluster start, model load in each
   worker, the run, the load into DuckDB);
-* with ``--before DIR`` (a checkout of an older commit, e.g. ``git archive``): its ``extract``.
+* the same ``ingest --dask`` again on that store (every article stored: what a re-run costs);
+* with ``--before DIR`` (a source tree of an older commit, e.g. ``git archive REV pantau | tar -x -C
+  DIR``; its package runs through PYTHONPATH): its startup, ``extract`` with each worker count and
+  both Dask runs, so every figure has its before and after from one run on one machine. The
+  ``extract`` outputs are compared byte for byte (before against after, and every worker count
+  against one worker).
 
 Per configuration: wall seconds, CPU seconds (the command and every process it waited for),
 articles/s, articles/s per core (divided by the cores it used), the same without the startup
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -92,13 +98,14 @@ class Sampler:
         return sorted(rows, key=lambda x: -x[1])
 
 
-def measure(label: str, cmd: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run one command; wall, CPU (with its children) and per-process peak memory."""
+def measure(label: str, cmd: list[str], env: dict[str, str] | None = None, out: Path | None = None) -> dict:
+    """Run one command; wall, CPU (with its children) and per-process peak memory. ``out``: where its
+    standard output goes (else nowhere); its SHA-256 is kept for comparisons."""
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty command cannot block on it
+    with tempfile.TemporaryFile() as log, (out.open("wb") if out else open(os.devnull, "wb")) as sink:
         where = tempfile.gettempdir()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=where)
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=log, env=env, cwd=where)
         sampler = Sampler(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -108,13 +115,14 @@ def measure(label: str, cmd: list[str], env: dict[str, str] | None = None) -> di
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         print(f"{label}: exit {code}\n{err[-2000:]}", file=sys.stderr)
+    digest = hashlib.sha256(out.read_bytes()).hexdigest() if out else None
     return {"label": label, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peaks": peaks,
-            "load": (load, os.getloadavg()[0]), "exit": code}
+            "load": (load, os.getloadavg()[0]), "exit": code, "sha256": digest}
 
 
 def report(r: dict, n: int, cores: int, startup: float | None) -> None:
     wall, cpu = r["wall"], r["cpu"]
-    line = (f"{r['label']:<28} wall {wall:6.1f} s  cpu {cpu:6.1f} s  {n / wall:5.1f} art/s"
+    line = (f"{r['label']:<36} wall {wall:6.1f} s  cpu {cpu:6.1f} s  {n / wall:5.1f} art/s"
             f"  {n / wall / cores:5.1f} art/s/core")
     if startup is not None and wall > startup:
         line += f"  (after startup: {n / (wall - startup) / cores:5.1f} art/s/core)"
@@ -138,26 +146,34 @@ def main() -> None:
     n = write_input(args.shared, args.n, src)
     print(f"{n} international articles; {psutil.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     cli = [PY, "-c", "import sys; from pantau.cli import main; sys.exit(main())"]
-
-    start = measure("startup (load, warm-up)", [PY, "-c", "from pantau.pipeline import warm_up; warm_up()"])
-    print(f"{'startup (load, warm-up)':<28} wall {start['wall']:6.1f} s  cpu {start['cpu']:6.1f} s"
-          f"  peak RSS {start['peaks'][0][1] if start['peaks'] else 0:.0f} MB")
-    startup = start["wall"]
+    trees: list[tuple[str, str, dict[str, str] | None]] = [("", "this", None)]
     if args.before:
-        env = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
-        before = measure(f"before: extract ({args.before.name})", [*cli, "extract", str(src)], env)
-        report(before, n, 1, None)
-    for k in (int(x) for x in args.workers.split(",")):
-        r = measure(f"extract --workers {k}", [*cli, "extract", str(src), "--workers", str(k)])
-        report(r, n, k, startup)
-    if args.dask:
-        db = tmp / "dask.duckdb"
-        shard = max(n // (4 * args.dask), 1)
-        r = measure(f"ingest --dask local:{args.dask}",
-                    [*cli, "ingest", str(src), "--db", str(db), "--dask", f"local:{args.dask}",
-                     "--shard-size", str(shard)])
-        report(r, n, args.dask, startup)
-
+        before_env = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
+        trees = [("before: ", "before", before_env), ("after:  ", "after", None)]
+    outputs: dict[str, str | None] = {}
+    for tag, name, env in trees:
+        start = measure(f"{tag}startup", [PY, "-c", "from pantau.pipeline import warm_up; warm_up()"], env)
+        print(f"{tag + 'startup (load, warm-up)':<36} wall {start['wall']:6.1f} s  cpu {start['cpu']:6.1f} s"
+              f"  peak RSS {start['peaks'][0][1] if start['peaks'] else 0:.0f} MB"
+              f"  load {start['load'][0]:.1f}->{start['load'][1]:.1f}")
+        startup = start["wall"]
+        for k in (int(x) for x in args.workers.split(",")):
+            label = f"{tag}extract --workers {k}"
+            cmd = [*cli, "extract", str(src), "--workers", str(k)]
+            r = measure(label, cmd, env, tmp / f"{name}-{k}.jsonl")
+            outputs[label] = r["sha256"]
+            report(r, n, k, startup)
+        if args.dask:
+            db = tmp / f"dask-{name}.duckdb"
+            shard = max(n // (4 * args.dask), 1)
+            cmd = [*cli, "ingest", str(src), "--db", str(db), "--dask", f"local:{args.dask}", "--shard-size",
+                   str(shard)]
+            report(measure(f"{tag}ingest --dask local:{args.dask}", cmd, env), n, args.dask, startup)
+            report(measure(f"{tag}  again (all stored)", cmd, env), n, args.dask, startup)
+    print("extract outputs (SHA-256 of stdout):")
+    for label, digest in outputs.items():
+        print(f"    {digest[:16] if digest else '-':<16}  {label}")
+    print("identical" if len(set(outputs.values())) == 1 else "DIFFERENT outputs")
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -469,3 +470,25 @@ def test_new_article_events_visible_through_api(server: Server, tmp_path: Path) 
     finally:
         w.close()
         app.state.db.close()
+
+
+def test_workers_analyse_in_child_processes(tmp_path: Path) -> None:
+    """With ``workers``, records are cleaned and analysed in spawned processes; the store's skip of
+    unchanged articles still applies (only the changed record is written again)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = [json.dumps({"id": f"w{i}", "text": f"Berita nomor {i}. " + PARAS[i % 3]}) for i in range(5)]
+    (inbox / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = config(tmp_path, folders=[str(inbox)], events=False, workers=1)
+    w = watcher(cfg)
+    status = w.run_once()
+    pids = {p.pid for p in (w.analyser.pool._processes or {}).values()} if w.analyser.pool else set()
+    w.close()
+    assert status["counts"] == {"inserted": 5}
+    assert len(pids) == 1 and os.getpid() not in pids
+    lines[3] = json.dumps({"id": "w3", "text": "Ralat. " + PARAS[0]})
+    (inbox / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    w = watcher(cfg)
+    status = w.run_once()
+    w.close()
+    assert status["counts"] == {"replaced": 1}

@@ -53,6 +53,8 @@ def _config(
             cfg.webhook = Webhook(check_url(over["webhook"], "--webhook"), secret)
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
+    if over["workers"] is not None:
+        cfg.workers = over["workers"]
     if over["no_events"]:
         cfg.events = False
     if over["no_stdout"]:
@@ -126,6 +128,13 @@ def _status(db: str) -> dict[str, Any]:
     default=None,
     metavar="NAME",
     help="Environment variable holding the shared secret that signs webhook bodies.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Analysis processes (default 0: in the watch process; 1 or more keep the NLP off the "
+    "dashboard's process and use more cores).",
 )
 @click.option("--no-events", is_flag=True, help="Store articles without the event stage (no NLP).")
 @click.option("--no-stdout", is_flag=True, help="Do not print alerts as JSON lines on stdout.")

@@ -62,6 +62,7 @@ class WatchConfig:
     user_agent: str = USER_AGENT
     batch_size: int = 8  # articles analysed and stored together before the stories update
     stories_budget_s: float = 5.0  # one stories slice; the rest follows after the next batch
+    workers: int = 0  # analysis processes (0: in the watch process)
     stories_every_s: float = 2.0  # while items wait, the stories update is deferred at most this long
     webhook: Webhook | None = None
     stdout: bool = True  # alerts as JSON lines on stdout
@@ -171,6 +172,7 @@ _KNOWN = {
     "max_page_bytes",
     "events",
     "stories_every",
+    "workers",
 }
 
 
@@ -207,6 +209,7 @@ def from_mapping(raw: Any, where: str = "<config>", base: Path | None = None) ->
         batch_size=int(_number(raw, "batch_size", 8, where, minimum=1)),
         stories_budget_s=_number(raw, "stories_budget", 5.0, where, minimum=0.1),
         stories_every_s=_number(raw, "stories_every", 2.0, where),
+        workers=int(_number(raw, "workers", 0, where)),
         webhook=_webhook(raw.get("webhook"), where),
         stdout=bool(raw.get("stdout", True)),
         events=bool(raw.get("events", True)),

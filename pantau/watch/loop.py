@@ -3,7 +3,8 @@
 Threads: a scheduler hands each feed's poll to its host's queue (:class:`~pantau.watch.fetch.HostPool`,
 so one slow host never blocks the others); folder watchers and the stdin reader put items on the same
 queue; the single writer (the NLP is CPU-bound and DuckDB has one writer) takes them in small batches:
-clean and analyse (``pantau.scale.workers.run_chunk``, skipping articles stored unchanged), store
+clean and analyse (:mod:`pantau.watch.analysis`: here, or in ``workers`` child processes; articles stored
+unchanged are skipped), store
 (``Store.upsert_many``), one bounded slice of the incremental stories update (stories, canonical events,
 index days, alerts), then the items are marked seen and new alerts delivered. So an article's events and
 alerts are visible seconds after its poll, not after a batch run.
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pantau.records import IngestError, Result
+from pantau.watch.analysis import Analyser
 from pantau.watch.config import WatchConfig
 from pantau.watch.delivery import Delivery
 from pantau.watch.fetch import Fetcher, HostPool, host_of
@@ -70,6 +72,7 @@ class Watcher:
             self.state.source("<stdin>", "stdin")
         self.delivery = Delivery(cfg, self.state, self.stop, out if out is not None else sys.stdout)
         self.stages = stages or Stages(with_events=cfg.events)
+        self.analyser = Analyser(self.stages, cfg.workers)
         self.stories_pending = True  # articles stored by other means are taken up at start
         self.lags: deque[float] = deque(maxlen=2000)
         self.counts: Counter[str] = Counter()
@@ -93,7 +96,7 @@ class Watcher:
         except queue.Empty:
             return []
         n = len(items[0].records)
-        while n < self.cfg.batch_size:
+        while n < self.cfg.batch_size * max(1, self.cfg.workers):
             try:
                 item = self.queue.get_nowait()
             except queue.Empty:
@@ -104,12 +107,9 @@ class Watcher:
 
     # -- the writer ------------------------------------------------------------------
     def warm_up(self) -> None:
-        """Load the NLP model once for the process (seconds), before the first article waits for it."""
+        """Load the NLP model once (here, or in each analysis process), before an article waits for it."""
         if not self._warm:
-            from pantau.pipeline import warm_up
-
-            if self.stages.with_events:
-                warm_up()
+            self.analyser.start()
             import pantau.stories  # noqa: F401 - its imports (scikit-learn) take seconds: not in the first lag
 
             self._warm = True
@@ -123,15 +123,14 @@ class Watcher:
 
     def process(self, items: list[Item]) -> None:
         """Analyse and store the items' records, update the stories, mark the items, deliver alerts."""
-        from pantau.scale.workers import run_chunk
-
         pairs = [(item, rec) for item in items for rec in item.records]
         new: Counter[int] = Counter()
         kept: Counter[int] = Counter()
-        for start in range(0, len(pairs), self.cfg.batch_size):
-            chunk = pairs[start : start + self.cfg.batch_size]
+        step = self.cfg.batch_size * max(1, self.cfg.workers)
+        for start in range(0, len(pairs), step):
+            chunk = pairs[start : start + step]
             t0 = time.perf_counter()
-            outs = run_chunk(self.stages, [rec for _, rec in chunk], skip=self._skip)
+            outs = self.analyser.run([rec for _, rec in chunk], self._skip)
             self.seconds["analyse"] += time.perf_counter() - t0
             results: list[tuple[Item, Result]] = []
             for (item, _), (_, out) in zip(chunk, outs, strict=True):
@@ -332,6 +331,7 @@ class Watcher:
         self.hosts.close()
         self.delivery.close()
         self.fetcher.close()
+        self.analyser.close()
         self.write_status(running=False)
         with self.write_lock:
             self.state.close()

@@ -4,10 +4,10 @@ Threads: a scheduler hands each feed's poll to its host's queue (:class:`~pantau
 so one slow host never blocks the others); folder watchers and the stdin reader put items on the same
 queue; the single writer (the NLP is CPU-bound and DuckDB has one writer) takes them in small batches:
 clean and analyse (:mod:`pantau.watch.analysis`: here, or in ``workers`` child processes; articles stored
-unchanged are skipped), store
-(``Store.upsert_many``), one bounded slice of the incremental stories update (stories, canonical events,
-index days, alerts), then the items are marked seen and new alerts delivered. So an article's events and
-alerts are visible seconds after its poll, not after a batch run.
+unchanged are skipped), store (``Store.upsert_many``), one bounded slice of the incremental stories update
+(stories, canonical events, index days, alerts; deferred up to ``stories_every_s`` while more items wait),
+then the items are marked seen and new alerts delivered. So an article's events and alerts are visible
+seconds after its poll, not after a batch run.
 """
 
 from __future__ import annotations

@@ -160,7 +160,19 @@ class Tracker:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.client = httpx.Client(timeout=10)
+        self.rss: list[tuple[float, float]] = []  # (seconds since the timed run began, RSS MiB)
         threading.Thread(target=self._run, daemon=True).start()
+
+    def sample(self, pid: int, every: float = 30.0) -> None:
+        """The watcher's RSS every ``every`` seconds (memory over the run)."""
+        t0 = time.time()
+
+        def run() -> None:
+            while not self.stop.is_set():
+                self.rss.append((round(time.time() - t0), proc_stats(pid)[0]))
+                self.stop.wait(every)
+
+        threading.Thread(target=run, daemon=True).start()
 
     def add(self, n: int) -> None:
         t = self.site.add(n)
@@ -260,6 +272,7 @@ def main() -> None:
         warm = round(time.time() - t0, 1)
         rss0, cpu0 = proc_stats(proc.pid)
         print(f"warm: first item visible after {warm} s (model loading); RSS {rss0} MiB", flush=True)
+        tracker.sample(proc.pid)
         n = 1
         report: dict[str, Any] = {
             "warm_s": warm,
@@ -323,6 +336,7 @@ def main() -> None:
                 "sustained_rate_per_s": max(held or [0]),
                 "watcher_lag": (status.get("watch") or {}).get("lag"),
                 "watcher_stage_seconds": (status.get("watch") or {}).get("seconds"),
+                "rss_every_30s_mib": [m for _, m in tracker.rss],
                 "articles": status.get("articles"),
                 "events": status.get("events"),
                 "alerts": status.get("alerts"),

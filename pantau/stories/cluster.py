@@ -46,7 +46,7 @@ from pantau.stories.common import (
     strip_furniture,
     words,
 )
-from pantau.stories.features import MergeModel, kb_names, lemmas, merge_model
+from pantau.stories.features import EitherModel, MergeModel, kb_names, lemmas, merge_model
 
 # A run of capitalised words ("Khan Sheikhoun", "Mariano Rajoy", "Suu Kyi"): a name.
 _NAME = re.compile(r"(?<![\w])[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|al|bin|binti|van|de|der|von))*")
@@ -179,7 +179,7 @@ def story_id_for(article_id: str) -> str:
 class StoryClusterer:
     """Holds the active stories in memory between days; flush() writes everything to the DB."""
 
-    def __init__(self, model: MergeModel | None = None, oracle: dict[str, str] | None = None,
+    def __init__(self, model: MergeModel | EitherModel | None = None, oracle: dict[str, str] | None = None,
                  follow_model: bool = False) -> None:
         """``model``: the merge decision (default: merge_model.yaml). ``oracle`` (training only): the
         gold story of each article; every candidate's features are recorded in ``trace``, labelled by
@@ -188,6 +188,9 @@ class StoryClusterer:
         stories the model itself builds (drifting chains included) and it can learn from them."""
         cfg = config()["clustering"]
         self.model = model or merge_model()
+        # issue 24: the model for thin streams (news clock < 1 day a day); None: ``model`` everywhere
+        thin = cfg.get("merge_model_thin")
+        self.model_thin = None if model is not None or not thin else merge_model(thin)
         self.oracle = oracle
         self.story_gold: dict[str, str | None] = {}
         self.story_votes: dict[str, Counter] = {}
@@ -318,10 +321,17 @@ class StoryClusterer:
             self.df_day = day
 
     def _prune(self, day: date | None) -> None:
+        """Drop member vectors older than ``vector_keep_days`` on the news clock (issue 24) and, in any
+        case, older than ``window_days`` calendar days. Why the clock: in a thin stream (a sample of
+        12 articles a day) a follow-up five days later has had little news in between, in a full one
+        (150 a day) the clock is the calendar, so full streams keep exactly the days they kept before."""
         if day is None:
             return
-        keep = timedelta(days=self.cfg["vector_keep_days"])
-        while self.blocks and self.blocks[0][0] is not None and self.blocks[0][0] < day - keep:
+        cap = day - timedelta(days=max(self.cfg["window_days"], self.cfg["vector_keep_days"]))
+        age = self._news_ages(day)
+        keep = self.cfg["vector_keep_days"]
+        while self.blocks and self.blocks[0][0] is not None and (
+                self.blocks[0][0] < cap or age(self.blocks[0][0]) > keep):
             self.blocks.popleft()
         win = timedelta(days=max(self.cfg["window_days"], config()["dedup"]["window_days"]))
         while self.art_day and self.art_day[0][0] is not None and self.art_day[0][0] < day - win:
@@ -354,6 +364,18 @@ class StoryClusterer:
             return memo[last]
 
         return age
+
+    def _thin(self, day: date | None, n_today: int) -> bool:
+        """Is the stream thin on ``day``: fewer than ``clock_articles_per_day`` articles that day (the news
+        clock's measure)? A run that stops inside a day counts only the articles it has seen.
+
+        Why two merge models: the hand-set score was set on full streams (150 articles a day, where stories
+        of one conflict share most of their words and must be kept apart); the fitted model was fitted on a
+        thin multi-outlet month (12 a day, where one event's follow-ups days later share few words). Each
+        is used on the kind of stream it was made for (METHOD.md, issue 24)."""
+        if day is None:  # undated articles: no time decay, clustered among themselves as before
+            return False
+        return n_today + self.day_counts.get(day, 0) < float(self.cfg["clock_articles_per_day"])
 
     def evict(self, day: date | None) -> list[StoryAgg]:
         """Drop (and return for writing) stories that can no longer be joined after ``day``."""
@@ -395,7 +417,7 @@ class StoryClusterer:
         if cfg.get("root_lemmas", True):
             text_toks = lemmas(text_toks)
         return {"text": text_toks, "ent": ents, "title": lemmas(content_words(title)),
-                "cty": foreign or sorted(set(ctys))}
+                "cty": foreign if cfg.get("conflict_foreign_only") else (foreign or sorted(set(ctys)))}
 
     def vectorize(self, feats: list[dict[str, list[str]]]) -> sp.csr_matrix:
         """Rows with two unit-length TF-IDF parts in disjoint column ranges: words, and names +
@@ -461,10 +483,12 @@ class StoryClusterer:
 
         # active stories and their member vectors
         limit = None if day is None else day - timedelta(days=cfg["window_days"])
+        max_age = cfg.get("max_age_clock", np.inf)
         active = [
             s.id for s in self.stories.values()
             if (day is None and s.last_date is None) or (day is not None and s.last_date is not None
-                                                         and s.last_date >= limit)
+                                                         and s.last_date >= limit
+                                                         and ages_of(s.last_date) <= max_age)
         ]
         index = {sid: k for k, sid in enumerate(active)}
         mats, labels = [], []
@@ -536,6 +560,8 @@ class StoryClusterer:
         new_rows: list[int] = []
         new_sids: list[str] = []
         model = self.model
+        if self.model_thin is not None and self._thin(day, len(arts)):
+            model = self.model_thin
 
         for i, art in enumerate(arts):
             aid = art["id"]
@@ -592,7 +618,8 @@ class StoryClusterer:
                             jac[q] = len(codes & top) / len(codes | top)
                 feats_x = np.column_stack([cent_t, mem_t, cent_e, mem_e, np.log1p(mem_r),
                                            mem_h, age, span_all[:na], np.log1p(size_all[:na]), conflict,
-                                           same_out, jac]) * 1.0
+                                           same_out, jac, mem_e * (1.0 - same_out),
+                                           np.log1p(mem_r) * (1.0 - same_out)]) * 1.0
                 logit = model.logits(feats_x)
                 logit[~ok] = -np.inf
                 # candidates: stories quiet for at most max_age_clock days on the news clock (a full

@@ -123,7 +123,9 @@ class _Run:
             db.write(con, "story_state", states, replace=True)
             db.write(con, "story_meta", self.clus.meta_rows(), replace=True)
             if day is not None:
-                keep = timedelta(days=self.clus.cfg["vector_keep_days"] + 1)
+                # vectors are pruned on the news clock, so a thin stream keeps up to window_days of them
+                cfg = self.clus.cfg
+                keep = timedelta(days=max(cfg["window_days"], cfg["vector_keep_days"]) + 1)
                 con.execute("DELETE FROM story_vectors WHERE day < ?", [day - keep])
             con.execute("COMMIT")
         except Exception:

@@ -212,6 +212,7 @@ def main() -> None:
     ap.add_argument("--phases", default="1:90,2:45,4:30", help="rate:seconds,... (items per second)")
     ap.add_argument("--interval", type=float, default=1.0, help="feed poll interval of the watcher (s)")
     ap.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last items")
+    ap.add_argument("--workers", type=int, default=0, help="the watcher's analysis processes (--workers)")
     ap.add_argument("--json", dest="json_out", default=None, help="also write the figures here")
     ap.add_argument(
         "--db-from",
@@ -259,6 +260,8 @@ def main() -> None:
         "--no-stdout",
         "--log-level",
         "warning",
+        "--workers",
+        str(args.workers),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     tracker = Tracker(api, site)
@@ -278,6 +281,7 @@ def main() -> None:
             "warm_s": warm,
             "rss_start_mib": rss0,
             "db_from": args.db_from,
+            "workers": args.workers,
             "phases": [],
         }
         bounds = []

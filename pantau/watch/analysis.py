@@ -62,10 +62,10 @@ class Analyser:
                 )
                 # one trivial task per child makes them load the model now, not on the first article
                 list(self.pool.map(Stages.clean_many, [self.stages] * self.workers, [[]] * self.workers))
-        elif self.stages.with_events:
+        else:  # the cleaner's tables too, without events
             from pantau.pipeline import warm_up
 
-            warm_up()
+            warm_up(self.stages.with_events)
 
     def close(self) -> None:
         if self.pool is not None:

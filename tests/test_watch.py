@@ -492,3 +492,23 @@ def test_workers_analyse_in_child_processes(tmp_path: Path) -> None:
     status = w.run_once()
     w.close()
     assert status["counts"] == {"replaced": 1}
+
+
+def test_large_file_goes_in_parts_and_is_marked_once(tmp_path: Path) -> None:
+    """A JSON-lines file of many records is queued in parts (bounded memory); the file is remembered once,
+    after its last part, and an unchanged file is not read again."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    n = 150  # more than two parts
+    lines = [json.dumps({"id": f"b{i}", "text": f"Berita nomor {i}. " + PARAS[i % 3]}) for i in range(n)]
+    (inbox / "besar.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = config(tmp_path, folders=[str(inbox)], events=False)
+    w = watcher(cfg)
+    status = w.run_once()
+    assert count(w, "SELECT count(*) FROM watch_seen") == 1
+    w.close()
+    assert status["counts"] == {"inserted": n}
+    w = watcher(cfg)
+    status = w.run_once()
+    w.close()
+    assert status["counts"] == {}

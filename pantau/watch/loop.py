@@ -34,6 +34,7 @@ from pantau.watch.status import percentile, snapshot, status_path
 
 log = logging.getLogger("pantau.watch")
 STATUS_EVERY_S = 2.0
+MAX_QUEUED = 256  # items waiting for the writer before the sources wait
 
 
 class Watcher:
@@ -87,6 +88,10 @@ class Watcher:
 
     # -- items in --------------------------------------------------------------------
     def emit(self, item: Item) -> None:
+        """Queue an item; a source waits while ``MAX_QUEUED`` items wait already (memory stays bounded
+        when a large file or a burst arrives; the feeds of other hosts are not held, only this source)."""
+        while self.queue.qsize() >= MAX_QUEUED and not self.stop.is_set():
+            time.sleep(0.05)
         self.queue.put(item)
 
     def _take(self, timeout: float) -> list[Item]:
@@ -170,7 +175,7 @@ class Watcher:
         for item in items:
             good = new[id(item)] + kept[id(item)]
             status = "stored" if good or not item.records else "rejected"
-            if item.kind != "stdin":
+            if item.kind in ("feed", "folder"):  # stdin records and parts of a file are not remembered
                 article = next((r.id for r in item.records if not isinstance(r, IngestError)), None)
                 self.state.mark(
                     item.key,
@@ -307,15 +312,18 @@ class Watcher:
         self.warm_up()
         for feed in self.feeds:
             self.hosts.submit(host_of(feed.url), feed.poll)
-        for folder in self.folders:
-            folder.scan()
-        self._stdin()
+        readers = [
+            threading.Thread(target=f.scan, name=f"watch-scan-{f.path}", daemon=True) for f in self.folders
+        ]
+        readers.append(threading.Thread(target=self._stdin, name="watch-stdin", daemon=True))
+        for t in readers:  # in threads: they wait while the queue is full, and this thread empties it
+            t.start()
         while not self.stop.is_set():
             items = self._take(0.1)
             if items:
                 self.process(items)
-            elif self.hosts.idle() and self.queue.empty():
-                break
+            elif not any(t.is_alive() for t in readers) and self.hosts.idle() and self.queue.empty():
+                break  # in this order: a reader or host task queues its items before it ends
         while self.stories_pending and not self.stop.is_set():
             self.update_stories()
         self.delivery.new_alerts()

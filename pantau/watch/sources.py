@@ -26,6 +26,7 @@ log = logging.getLogger("pantau.watch")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+FILE_PART = 64  # records of a file per queued item
 WATCH_EXT = tuple(e for e in KNOWN_EXT if e not in (".xml", ".rss", ".atom"))  # feeds are polled, not watched
 
 
@@ -341,8 +342,15 @@ class FolderSource:
             s = seen.get(key)
             if s is not None and s.item_hash == digest and s.status in ("stored", "rejected"):
                 continue
-            records = list(read_inputs([str(p)], warn=lambda m: log.warning("%s", m)))
-            self.emit(Item(key=key, source=self.path, kind="folder", records=records, item_hash=digest))
+            # a large file goes in parts (the queue holds a bounded number of them), its key with the last
+            # part: the writer takes items in order, so the file is marked seen once all of it is stored
+            part: list[RawRecord | IngestError] = []
+            for rec in read_inputs([str(p)], warn=lambda m: log.warning("%s", m)):
+                part.append(rec)
+                if len(part) >= FILE_PART:
+                    self.emit(Item(key=key, source=self.path, kind="folder-part", records=part))
+                    part = []
+            self.emit(Item(key=key, source=self.path, kind="folder", records=part, item_hash=digest))
             n += 1
         self.state.update_source(self.path, "folder", polled=True, ok=True)
         return n

@@ -5,7 +5,7 @@ articles. Each article is a hashed vector with two unit-length parts in disjoint
 of its title and lead words (the idf is a decayed document frequency, i.e. a sliding window of
 about ``idf_half_life_days``), and its names (capitalised runs) and the countries of its resolved
 places. A story is the sum of its recent members' vectors (members of the last
-``vector_keep_days``: the centroid follows a developing story). The score of a story is
+``vector_keep_days`` on the news clock: the centroid follows a developing story). The score of a story is
 
     w_centroid * cos(words; article, centroid) + w_member * max over members of link(article, member)
       - time_penalty * age on the news clock - place_conflict_penalty * [countries disjoint]
@@ -13,7 +13,8 @@ places. A story is the sum of its recent members' vectors (members of the last
 
 with link = cos(words) + w_names * max(0, cos(names) - cos(words)). The news clock counts a day
 of a thin stream as a fraction of a day. The article joins the best story whose score reaches
-``threshold`` among the stories active in the last ``window_days``; else it starts a new story.
+``threshold`` among the stories active in the last ``window_days``; else it starts a new story. That
+score is a logistic model (features.py); thin days use a model fitted on a thin month (issue 24).
 Syndicated copies join their original's story directly (they add no vector: a copy is not new
 evidence). Daily digests are represented by their top item only. The state (decayed df, member
 vectors of active stories, actor counts, articles per recent day) is read back from story_meta /

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from pantau.api.db import Database, rows_as_dicts
@@ -42,6 +43,30 @@ router = APIRouter(tags=["events"])
 Types = Annotated[list[EventType] | None, Query(description="event type(s)")]
 
 
+@dataclass
+class EventQuery:
+    """The filters /api/events and /api/map share (one parameter object: declared and passed on once)."""
+
+    date_from: DateFrom = None
+    date_to: DateTo = None
+    actor: Code = None
+    dyad: Dyad = None
+    type: Types = None  # noqa: A003 - the query parameter's name
+    quad: Quad = None
+
+    def empty(self) -> bool:
+        return empty_range(self.date_from, self.date_to)
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``event_filters`` / ``event_places``."""
+        return {"date_from": self.date_from, "date_to": self.date_to, "actor": self.actor,
+                "dyad": parse_dyad(self.dyad), "types": [t.value for t in self.type] if self.type else None,
+                "quad": self.quad}
+
+
+Filters = Annotated[EventQuery, Depends()]
+
+
 def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     """Bounds of the sentence(s) containing ``text[start:end]`` (why: show the evidence in context)."""
     left = start
@@ -66,13 +91,8 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
 @router.get("/api/events", **documented(EventPage))
 def list_events(
     db: DB,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    actor: Code = None,
+    f: Filters,
     recipient: Code = None,
-    dyad: Dyad = None,
-    type: Types = None,  # noqa: A002
-    quad: Quad = None,
     outlet: Outlet = None,
     story: Annotated[str | None, Query(pattern=ID_RE)] = None,
     article: Annotated[str | None, Query(pattern=ID_RE)] = None,
@@ -86,20 +106,15 @@ def list_events(
     ] = "date",
 ) -> Response:
     """Events, newest first, filtered; ``total`` counts all matches of the same filter."""
-    if empty_range(date_from, date_to):
+    if f.empty():
         return respond({"total": 0, "limit": limit, "offset": offset, "items": []})
     with db.cursor() as cur:
         # One snapshot for count, page and fetch. The page is found on (date, rowid) alone, then only
         # its rows are read in full: sorting 1M narrow keys is much cheaper than sorting wide rows.
         cur.begin()
         w = event_filters(
-            date_from=date_from,
-            date_to=date_to,
-            actor=actor,
+            **f.kwargs(),
             recipient=recipient,
-            dyad=parse_dyad(dyad),
-            types=[t.value for t in type] if type else None,
-            quad=quad,
             outlet=outlet,
             story=story,
             article=article,
@@ -267,29 +282,15 @@ def _reports(
 
 
 @router.get("/api/map", **documented(FeatureCollection))
-def event_map(
-    db: DB,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    actor: Code = None,
-    dyad: Dyad = None,
-    type: Types = None,  # noqa: A002
-    quad: Quad = None,
-    limit: Limit = 500,
-) -> Response:
+def event_map(db: DB, f: Filters, limit: Limit = 500) -> Response:
     """Event locations as a GeoJSON FeatureCollection: one point per place, with its event count."""
-    if empty_range(date_from, date_to):
+    if f.empty():
         return respond({"type": "FeatureCollection", "features": []})
     with db.cursor() as cur:
         cur.begin()  # one snapshot for the freshness check, the place counts and the events
         rows = event_places(
             cur,
-            date_from=date_from,
-            date_to=date_to,
-            actor=actor,
-            dyad=parse_dyad(dyad),
-            types=[t.value for t in type] if type else None,
-            quad=quad,
+            **f.kwargs(),
             limit=limit,
             fast=db.derived_fresh(cur),
         )

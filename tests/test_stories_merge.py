@@ -184,3 +184,5 @@ def test_every_member_has_a_reason(clustered: dict[str, str]) -> None:
             # a union of models (EitherModel) names the model that decided and its own threshold
             limit = why.get("threshold", merge_model().threshold)
             assert "copy_of" in why or why.get("p", 0) >= limit or why.get("new")
+            if "contributions" in why:  # 2017: a thin stream (fewer than 60 articles a day)
+                assert why["model"] == "thin stream", why

@@ -161,7 +161,8 @@ def _explain(con: Any, story_id: str, fmt: str) -> None:
             parts = ", ".join(f"{k}={why['features'][k]} ({v:+.2f})" for k, v in top if abs(v) >= 0.05)
             rival = why.get("runner_up")
             alt = f"; runner-up {rival['story']} P={rival['p']}" if rival else ""
-            click.echo(f"{head}\n    joined: P={why['p']}: {parts}{alt}")
+            model = f" ({why['model']} model)" if why.get("model") else ""
+            click.echo(f"{head}\n    joined: P={why['p']}{model}: {parts}{alt}")
         else:
             best = why.get("best")
             alt = f" (best candidate {best['story']} P={best['p']})" if best else ""

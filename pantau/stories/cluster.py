@@ -560,9 +560,9 @@ class StoryClusterer:
         day_lab = np.full(len(idx_vec), -1, dtype=np.int64)
         new_rows: list[int] = []
         new_sids: list[str] = []
-        model = self.model
+        model, which = self.model, "full stream"
         if self.model_thin is not None and self._thin(day, len(arts)):
-            model = self.model_thin
+            model, which = self.model_thin, "thin stream"
 
         for i, art in enumerate(arts):
             aid = art["id"]
@@ -645,7 +645,7 @@ class StoryClusterer:
                             j = int(live[same][np.argmax(logit[live[same]])])
                 if join:
                     sid = active[j]
-                    reason = model.reason(feats_x[j])
+                    reason = {"model": which, **model.reason(feats_x[j])}
                     sim = reason["p"]
                     ranked = np.argsort(-logit)
                     rival = next((int(q) for q in ranked if int(q) != j and np.isfinite(logit[q])), None)

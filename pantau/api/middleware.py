@@ -134,7 +134,7 @@ class ReadCache:
         generation: Any,
         max_entries: int = 4096,
         max_bytes: int = 512_000,
-        skip: tuple[str, ...] = ("/api/health", "/api/ingest"),
+        skip: tuple[str, ...] = ("/api/health", "/api/ingest", "/api/status"),  # live, or writes
         on_read: Any = None,
     ) -> None:
         self.app = app

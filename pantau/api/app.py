@@ -43,14 +43,17 @@ def create_app(
     stories_budget_s: float = 2.0,
     preload: bool = True,
     isolate: bool | None = None,
+    writable: bool = False,
 ) -> FastAPI:
     """Build the app over the store at ``db_path``; ``token`` enables ``POST /api/ingest``.
 
+    ``writable``: open the store for writing without an ingest endpoint (``pantau watch --serve`` writes
+    through the same connection, since DuckDB lets one process open a store).
     ``hosts``: the Host header values accepted besides localhost, 127.0.0.1 and [::1]; ``preload``: load
     the NLP models when the ingest worker starts (tests with a stand-in pipeline skip it); ``isolate``: run
     the NLP in a child process (default: when ``preload``, i.e. with the real pipeline)."""
     db_path = str(db_path or os.environ.get("PANTAU_DB") or "pantau.duckdb")
-    db = Database(db_path, writable=bool(token))
+    db = Database(db_path, writable=writable or bool(token))
     isolate = preload if isolate is None else isolate
     worker = IngestWorker(db, stories_budget_s=stories_budget_s, preload=preload, isolate=isolate)
 

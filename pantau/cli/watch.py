@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import signal
 import sys
 from pathlib import Path
@@ -236,11 +235,7 @@ def _serve(cfg: Any, stdin_stream: Any, log_level: str) -> None:
 
     from pantau.api import create_app
 
-    # a writable app needs a token; this one is random and then removed, so POST /api/ingest stays off
-    app = create_app(
-        cfg.db, token=secrets.token_urlsafe(32), preload=False, isolate=False, hosts=[cfg.serve_host]
-    )
-    app.state.token = None
+    app = create_app(cfg.db, preload=False, isolate=False, hosts=[cfg.serve_host], writable=True)
     watcher = _open(cfg, stdin_stream, db=app.state.db)
     app.state.watch = watcher
     watcher.start()

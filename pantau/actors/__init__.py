@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pantau.actors.resolver import (
-    ActorResolver,
-    Mention,
-    entity_at,
-    fuzzy_lookup,
-    get_resolver,
-    reset_resolver,
-)
+from pantau.actors.analysis import Mention
+from pantau.actors.chunker import fuzzy_lookup
+from pantau.actors.resolver import ActorResolver, entity_at, get_resolver, reset_resolver
 from pantau.records import Article, Entity
 
 __all__ = [

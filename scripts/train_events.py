@@ -35,7 +35,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 import yaml  # noqa: E402
+from scipy.optimize import minimize  # noqa: E402
 from sklearn.feature_extraction import DictVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
@@ -58,6 +60,10 @@ SETS = {"train": ("eval/train_articles.jsonl", "eval/gold/train.jsonl"),
 NEGATORS = {"tidak", "tak", "bukan", "belum"}
 C = 1.0  # inverse L2 strength of the three logistic regressions (chosen by CV among 0.3, 1, 3)
 MIN_COUNT = 2  # features seen fewer times in training are not shipped
+CHOICE_L2 = 10.0  # L2 of the two choice models (CV with gold triggers, among 0.3, 1, 3, 10, 30, 100)
+RERANK_C = 0.3  # the second look's L2 strength (chosen by CV among 0.3 and 1)
+RERANK_THRESHOLDS = (0.15, 0.2, 0.25, 0.3)  # compared by CV with no second look
+UNREAL = ("hypothetical", "negated")  # factualities the scorer leaves out
 KINDS = (("event", {}), ("type_only", {"use_actors": False}), ("dyad_only", {"use_type": False}))
 
 
@@ -137,6 +143,34 @@ def _fit(rows: list[dict[str, float]], labels: list, c: float | None = None,
     return LinearModel.from_sklearn(vec, clf)
 
 
+def _fit_choice(groups: list[tuple[list[dict[str, float]], list[bool]]], l2: float) -> LinearModel:
+    """A conditional logit: one weight vector scoring each candidate of a group, trained so that the
+    softmax over the group puts its mass on the gold candidates (L2 ``l2``, L-BFGS). Groups where every
+    or no candidate is gold teach nothing and are left out."""
+    groups = [(rows, np.asarray(gold, dtype=bool)) for rows, gold in groups if any(gold) and not all(gold)]
+    counts = Counter(k for rows, _ in groups for r in rows for k in r)
+    vec = DictVectorizer()
+    vec.fit([{k: 1.0 for k, n in counts.items() if n >= MIN_COUNT}])
+    x = vec.transform([r for rows, _ in groups for r in rows]).tocsr()
+    gid = np.repeat(np.arange(len(groups)), [len(rows) for rows, _ in groups])
+    gold = np.concatenate([g for _, g in groups]).astype(float)
+    n = len(groups)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = x @ w
+        top = np.full(n, -np.inf)
+        np.maximum.at(top, gid, s)
+        e = np.exp(s - top[gid])
+        z, zg = np.bincount(gid, e, n), np.bincount(gid, e * gold, n)
+        grad = x.T @ (e / z[gid] - e * gold / zg[gid]) + l2 * w
+        return float(-np.sum(np.log(zg / z)) + 0.5 * l2 * w @ w), grad
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
+    names = vec.get_feature_names_out()
+    return LinearModel(["score"], {str(k): j for j, k in enumerate(names)},
+                       w.astype(np.float32)[None, :], np.zeros(1, dtype=np.float32))
+
+
 RELEVANCE = yaml.safe_load((Path(relevance.__file__).with_suffix(".yaml")).read_text(encoding="utf-8"))
 
 
@@ -184,6 +218,7 @@ def train(samples: list[Sample], trigger_threshold: float, recipient_threshold: 
           weak: list[Article] | None = None, relevance_threshold: float = 0.1) -> Models:
     """The four classifiers trained on the samples' gold (relevance only when weak negatives are given)."""
     t_rows, t_labels, a_rows, a_act, a_rec = [], [], [], [], []
+    act_groups, rec_groups = [], []
     for s in samples:
         for tok in candidate_tokens(s.ctx):
             t_rows.append(trigger_features(s.ctx, tok))
@@ -191,27 +226,61 @@ def train(samples: list[Sample], trigger_threshold: float, recipient_threshold: 
             t_labels.append(evs[0]["type"] if evs else "O")
         for ti, evs in s.anchors.items():
             ev, tok = evs[0], s.doc[ti]
-            for m, origin in arguments.candidates(s.ctx, tok):
-                a_rows.append(argument_features(s.ctx, tok, m, origin, ev["type"]))
-                a_act.append(m.code in ev["actor"])
-                a_rec.append(m.code in (ev.get("recipient") or []))
+            cands = arguments.candidates(s.ctx, tok)
+            rows = [argument_features(s.ctx, tok, m, origin, ev["type"]) for m, origin in cands]
+            act = [m.code in ev["actor"] for m, _ in cands]
+            rec = [m.code in (ev.get("recipient") or []) for m, _ in cands]
+            a_rows += rows
+            a_act += act
+            a_rec += rec
+            act_groups.append((rows, act))
+            rec_groups.append((rows, rec))
     rel = train_relevance(samples, weak) if weak is not None else None
     return Models(_fit(t_rows, t_labels), _fit(a_rows, a_act), _fit(a_rows, a_rec),
-                  trigger_threshold, recipient_threshold, rel, relevance_threshold)
+                  trigger_threshold, recipient_threshold, rel, relevance_threshold,
+                  _fit_choice(act_groups, CHOICE_L2), _fit_choice(rec_groups, CHOICE_L2))
 
 
-def code(samples: list[Sample], models: Models) -> dict[str, list[dict]]:
-    """Event dicts per article id, as ``pantau extract`` would write them."""
+def code(samples: list[Sample], models: Models,
+         collect: dict[str, list] | None = None) -> dict[str, list[dict]]:
+    """Event dicts per article id, as ``pantau extract`` would write them; ``collect`` receives each
+    article's events before the second look, with their features (``rerank.features``)."""
     out = {}
     for s in samples:
-        rel = models.relevance
-        if rel is not None and relevance.score(s.article, rel) < models.relevance_threshold:
+        rel = None if models.relevance is None else relevance.score(s.article, models.relevance)
+        if rel is not None and rel < models.relevance_threshold:
             out[s.article.id] = []
             continue
-        events = model.code(s.article, s.doc, s.reading, s.units, s.rule_events, models)
+        rows = [] if collect is not None else None
+        events = model.code(s.article, s.doc, s.reading, s.units, s.rule_events, models, rel, rows)
         events = check_event_dates(events, s.article.published, s.article.text)
         out[s.article.id] = [asdict(e) for e in events]
+        if collect is not None:
+            collect[s.article.id] = rows
     return out
+
+
+def second_look_labels(sc: Any, gold: list[dict], rows: list) -> list[tuple[dict[str, float], int]]:
+    """(features, label) of an article's events before the second look: 1 when the scorer pairs the
+    event with a required gold event, 0 when it pairs with none; events an optional gold event could
+    absorb, and hypothetical or negated ones (never scored), teach nothing."""
+    dicts = [asdict(e) for e, _ in rows]
+    scored = [d for d in dicts if d["factuality"] not in UNREAL]
+    _, _, _, pairs = sc.score_article(gold, scored)
+    hit = {id(d) for _, d in pairs}
+    out = []
+    for d, (_, feats) in zip(dicts, rows, strict=True):
+        if d["factuality"] in UNREAL:
+            continue
+        if id(d) in hit:
+            out.append((feats, 1))
+        elif not any(g.get("optional") and sc.compatible(g, d) for g in gold):
+            out.append((feats, 0))
+    return out
+
+
+def train_second_look(examples: list[tuple[dict[str, float], int]]) -> LinearModel:
+    return _fit([f for f, _ in examples], [y for _, y in examples], RERANK_C)
 
 
 def score(sc: Any, samples: list[Sample], system: dict[str, list[dict]]) -> dict[str, Any]:
@@ -252,23 +321,54 @@ def line(name: str, f: dict[str, Any]) -> str:
             f"dyad F1 {f['dyad_only']['f1']:.3f} | date {date} | sector {sector}")
 
 
-def cross_validate(sc: Any, samples: list[Sample], thresholds: list[float], rec_threshold: float,
-                   weak: list[Article] | None = None, rel_threshold: float = 0.1) -> dict:
-    """Per threshold: the five folds' figures (with the relevance classifier's AUC on the fold)."""
-    folds = [int(s.article.id, 16) % 5 for s in samples]
-    results: dict[float, list] = defaultdict(list)
+def cross_validate(sc: Any, samples: list[Sample], trigger_threshold: float, rec_threshold: float,
+                   weak: list[Article] | None = None, rel_threshold: float = 0.1
+                   ) -> tuple[dict[float | None, list], list[tuple[dict[str, float], int]], dict]:
+    """The five folds' figures without the second look (key None) and with it at each of
+    ``RERANK_THRESHOLDS``, the out-of-fold examples the shipped second look is trained on, and the
+    out-of-fold events themselves (per setting, per article id).
+
+    Stacking: each fold's events come from first-look models that never saw the fold; the second look
+    that filters a fold is trained on the other four folds' out-of-fold events."""
+    folds = {s.article.id: int(s.article.id, 16) % 5 for s in samples}
+    results: dict[float | None, list] = defaultdict(list)
+    examples: dict[int, list] = defaultdict(list)
+    coded: dict[int, dict[str, list]] = {}
+    systems: dict[float | None, dict[str, list[dict]]] = defaultdict(dict)
+    by_id = {s.article.id: s.article for s in samples}
     for k in range(5):
-        train_set = [s for s, f in zip(samples, folds, strict=True) if f != k]
-        test_set = [s for s, f in zip(samples, folds, strict=True) if f == k]
-        models = train(train_set, thresholds[0], rec_threshold, weak, rel_threshold)
+        train_set = [s for s in samples if folds[s.article.id] != k]
+        test_set = [s for s in samples if folds[s.article.id] == k]
+        models = train(train_set, trigger_threshold, rec_threshold, weak, rel_threshold)
         auc = None
         if models.relevance is not None:
             truth = [int(any(not e.get("optional") for e in s.gold["events"])) for s in test_set]
             auc = roc_auc_score(truth, [relevance.score(s.article, models.relevance) for s in test_set])
-        for th in thresholds:
-            models.trigger_threshold = th
-            results[th].append({**score(sc, test_set, code(test_set, models)), "relevance_auc": auc})
-    return results
+        rows: dict[str, list] = {}
+        system = code(test_set, models, rows)
+        systems[None].update(system)
+        results[None].append({**score(sc, test_set, system), "relevance_auc": auc})
+        coded[k] = rows
+        for s in test_set:
+            examples[k] += second_look_labels(sc, s.gold["events"], rows.get(s.article.id, []))
+    for k in range(5):
+        look = train_second_look([x for j in range(5) if j != k for x in examples[j]])
+        test_set = [s for s in samples if folds[s.article.id] == k]
+        for th in RERANK_THRESHOLDS:
+            system = {}
+            for aid, rows in coded[k].items():
+                kept = [e for (e, _), p in zip(rows, _proba(look, rows), strict=True)
+                        if p >= th or e.factuality in UNREAL]
+                art = by_id[aid]
+                system[aid] = [asdict(e) for e in check_event_dates(kept, art.published, art.text)]
+            systems[th].update(system)
+            auc = results[None][k]["relevance_auc"]
+            results[th].append({**score(sc, test_set, system), "relevance_auc": auc})
+    return results, [x for k in range(5) for x in examples[k]], systems
+
+
+def _proba(look: LinearModel, rows: list) -> list[float]:
+    return list(look.proba([f for _, f in rows])[:, 1]) if rows else []
 
 
 def summary(figs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -298,12 +398,14 @@ def summary(figs: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
-    ap.add_argument("--thresholds", default="0.15,0.2", help="trigger thresholds compared by CV")
+    ap.add_argument("--trigger-threshold", type=float, default=0.15,
+                    help="minimum P(trigger type) (chosen by CV among 0.1, 0.15, 0.2, 0.25)")
     ap.add_argument("--recipient-threshold", type=float, default=0.1, help="minimum P(recipient)")
     ap.add_argument("--relevance-threshold", type=float, default=0.1,
                     help="articles less likely than this to report a political event get no events")
     ap.add_argument("--no-relevance", action="store_true", help="code every article (no relevance model)")
     ap.add_argument("--no-cv", action="store_true")
+    ap.add_argument("--out", help="write the chosen setting's out-of-fold events here (JSONL for score.py)")
     ap.add_argument("--ship", action="store_true", help=f"write {MODEL_PATH.relative_to(ROOT)}")
     args = ap.parse_args(argv)
     shared = Path(args.shared)
@@ -316,23 +418,31 @@ def main(argv: list[str] | None = None) -> int:
     weak = None if args.no_relevance else weak_negatives(shared, int(RELEVANCE["sample"]))
     if weak is not None:
         print(f"relevance: {len(weak)} weak negatives from non-news sections ({time.time() - t0:.0f}s)")
-    thresholds = [float(x) for x in args.thresholds.split(",")]
-    best = thresholds[0]
     cv: dict[str, Any] = {}
+    second, examples = None, []
     if not args.no_cv:
-        results = cross_validate(sc, samples, thresholds, args.recipient_threshold, weak,
-                                 args.relevance_threshold)
+        results, examples, systems = cross_validate(sc, samples, args.trigger_threshold,
+                                                    args.recipient_threshold, weak, args.relevance_threshold)
         for th, figs in results.items():
+            name = "first look" if th is None else f"second look >= {th}"
             for k, f in enumerate(figs):
-                print(line(f"th{th} f{k}", f))
+                print(line(f"f{k}", f))
             summ = summary(figs)
-            print(f"threshold {th}: " + json.dumps(summ))
+            print(f"{name}: " + json.dumps(summ))
             if not cv or summ["event_f1"][0] > cv["event_f1"][0]:
-                best, cv = th, summ
-        print(f"chosen trigger threshold {best} (best mean CV event F1) ({time.time() - t0:.0f}s)")
-    models = train(samples, best, args.recipient_threshold, weak, args.relevance_threshold)
+                second, cv = th, summ
+        print(f"chosen: {'no second look' if second is None else f'second look >= {second}'} "
+              f"(best mean CV event F1) ({time.time() - t0:.0f}s)")
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                for s in samples:
+                    row = {"article": {"id": s.article.id}, "events": systems[second].get(s.article.id, [])}
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    models = train(samples, args.trigger_threshold, args.recipient_threshold, weak, args.relevance_threshold)
+    if second is not None:
+        models.rerank, models.rerank_threshold = train_second_look(examples), second
     models.info = {"data": "shared/eval/gold/train.jsonl (336 articles)", "folds": "int(id, 16) % 5",
-                   "cross_validation": cv, "C": C, "min_count": MIN_COUNT}
+                   "cross_validation": cv, "C": C, "second_look_C": RERANK_C, "min_count": MIN_COUNT}
     if models.relevance is not None:
         held = {"held-out weak negatives": weak_negatives(shared, 500, skip=len(weak)),
                 "unannotated international articles": unannotated_international(shared, 500)}

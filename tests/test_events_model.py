@@ -183,3 +183,65 @@ def test_unannotated_international_articles_are_coded():
     """Real international-desk articles outside the eval sets: most report a political event."""
     articles = _training_script().unannotated_international(SHARED, 30)
     assert _coded(articles) >= 18
+
+
+def test_choice_model_ranks_the_gold_candidate_first():
+    """The conditional logit learns which of a trigger's candidates fills the role, against the others."""
+    rng = np.random.default_rng(1)
+    groups = []
+    for _ in range(120):
+        n = int(rng.integers(2, 5))
+        gold = int(rng.integers(n))
+        rows = [{"bias": 1.0, f"noise{int(rng.integers(3))}": 1.0, **({"subject": 1.0} if j == gold else {})}
+                for j in range(n)]
+        groups.append((rows, [j == gold for j in range(n)]))
+    model = _training_script()._fit_choice(groups, l2=1.0)
+    again = LinearModel.from_arrays(model.to_arrays("choice"), "choice")
+    scores = again.scores([{"bias": 1.0, "noise1": 1.0}, {"bias": 1.0, "subject": 1.0, "noise1": 1.0}])[:, 0]
+    assert scores[1] > scores[0] + 1.0
+    assert again.vocab.keys() >= {"subject", "bias"}
+
+
+def test_second_look_features_see_repeats_self_dyads_and_age():
+    from pantau.events.lexicon import Entry, Hit
+    from pantau.events.model import rerank
+    from pantau.events.model.context import ArticleContext
+    from pantau.events.rules.mentions import Candidate
+    from pantau.records import Article, Entity, Event, Span
+
+    art = Article(id="a", text="Satu. Dua. Tiga.", published="2025-03-12")
+    ctx = ArticleContext(art, None, [], [], [], None, sent_spans=[(0, 5), (6, 10), (11, 16)],
+                         code_counts={"RUS": 4, "UKR": 2})
+
+    def event(rec: str, day: str | None, start: int) -> Event:
+        return Event(id="e", type="ASSAULT", actor=[Entity("Rusia", "LOC", code="RUS", sector="MIL")],
+                     recipient=[Entity("X", "LOC", code=rec)], date=day,
+                     evidence=[Span(start, start + 3, "x")])
+
+    member = Candidate(hit=Hit(Entry("gempur", "ASSAULT"), 1, "active"), ti=0, sent=(0, 5), actor=[],
+                       recipient=[], factuality="asserted", mode=None, ctx=[], rule="", confidence=0.5,
+                       scores={"trigger": 0.9, "actor": 0.95, "recipient": 0.6},
+                       origins={"actor": "sentence", "recipient": "prev"})
+    first = event("UKR", "2025-03-11", 0)
+    f1 = rerank.features(first, [member], ctx, [], 0.8)
+    assert f1["p_trigger"] == pytest.approx(0.9)
+    assert f1["actor_rank=0"] == 1.0 and f1["recipient_rank=1"] == 1.0
+    assert f1["age=1"] == 1.0 and f1["sentence=0"] == 1.0 and "repeats_event" not in f1
+    assert f1["actor_origin=sentence"] == 1.0 and f1["recipient_origin=prev"] == 1.0
+    again = rerank.features(event("UKR", "2024-01-05", 11), [member], ctx, [first], 0.8)
+    assert again["repeats_event"] == 1.0 and again["age=4"] == 1.0 and again["sentence=2"] == 1.0
+    own = rerank.features(event("RUS", None, 6), [member, member], ctx, [], None)
+    assert own["self_dyad"] == 1.0 and own["age=none"] == 1.0 and own["mentions=2"] == 1.0
+
+
+def test_models_round_trip_with_choice_and_second_look(tmp_path):
+    rows = [{"a": 1.0}, {"b": 1.0}] * 10
+    vec = DictVectorizer()
+    clf = LogisticRegression().fit(vec.fit_transform(rows), [0, 1] * 10)
+    part = LinearModel.from_sklearn(vec, clf)
+    models = store.Models(part, part, part, 0.2, 0.1, part, 0.1, part, part, part, 0.3, {"x": 1})
+    models.save(tmp_path / "m.npz")
+    back = store.read(tmp_path / "m.npz")
+    assert back.rerank_threshold == 0.3 and back.info == {"x": 1}
+    for name in ("actor_choice", "recipient_choice", "rerank", "relevance"):
+        assert np.allclose(getattr(back, name).proba(rows[:2]), part.proba(rows[:2]))

@@ -42,7 +42,7 @@ def code(article: Article, doc=None) -> Coding:
         if score is not None and score < models.relevance_threshold:
             events, flags = [], [relevance.NOT_CODED_FLAG.format(score=score)]
         else:
-            events = model.code(article, doc, reading, units, events, models)
+            events = model.code(article, doc, reading, units, events, models, score)
     events = check_event_dates(events, article.published, article.text)
     return Coding(reading.ents, events, reading.quotes, score, flags)
 

@@ -164,7 +164,9 @@ def _entry(d: dict) -> Entry:
 @lru_cache(maxsize=1)
 def load(path: str | None = None) -> Lexicon:
     """Load and index the lexicon once per process."""
-    data = yaml.safe_load(Path(path or HERE / "lexicon.yaml").read_text(encoding="utf-8"))
+    text = Path(path or HERE / "lexicon.yaml").read_text(encoding="utf-8")
+    # libyaml's C parser where PyYAML has it: the same data, about 7x faster to load
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     index: dict[str, list[tuple[tuple[str, ...], Hit]]] = {}
     roots: dict[str, list[Entry]] = {}
 

@@ -20,6 +20,7 @@ import numpy as np
 from pantau.events.model.context import ArticleContext
 from pantau.events.model.features import argument_features
 from pantau.events.model.linear import LinearModel
+from pantau.events.model.store import Models
 from pantau.events.rules.anaphora import COORD_GAP
 from pantau.records import Entity
 
@@ -29,6 +30,9 @@ NAMED_ACTOR = 0.3  # a named person or organisation of the actor's code this lik
 COORDINATED_ONLY = True  # further actors only when coordinated with the first (else any likely actor)
 OWN_SECTOR_TARGET = False  # may a mention of the actor's own code and sector be the recipient?
 ARTICLE_PARTIES = 2
+# a candidate's rank for a role: the choice model's score plus this many times the log-odds of its own
+# P(role), so a candidate the per-candidate model finds unlikely needs a clearly better choice score
+CHOICE_MIX = 0.5
 
 
 def candidates(ctx: ArticleContext, tok) -> list[tuple[Entity, str]]:
@@ -57,6 +61,8 @@ class Roles:
     actor_p: float
     recipient_p: float
     trace: str
+    actor_origin: str = ""
+    recipient_origin: str = ""
 
 
 def _named(cands: list[tuple[Entity, str]], pa: np.ndarray, best: int) -> int:
@@ -91,18 +97,32 @@ def _same(a: Entity, b: Entity) -> bool:
     return (a.start, a.end, a.code) == (b.start, b.end, b.code)
 
 
-def choose(ctx: ArticleContext, tok, etype: str, actor_model: LinearModel, recipient_model: LinearModel,
-           recipient_threshold: float) -> Roles | None:
-    """The roles of the trigger's event, or None when no candidate can act."""
+def _rank(p: np.ndarray, choice: LinearModel | None, feats: list[dict[str, float]]) -> np.ndarray:
+    """Candidates' scores for one role: P(role) alone, or the choice model's score mixed with its log-odds."""
+    if choice is None:
+        return p
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return choice.scores(feats)[:, 0] + CHOICE_MIX * np.log(q / (1 - q))
+
+
+def choose(ctx: ArticleContext, tok, etype: str, models: Models) -> Roles | None:
+    """The roles of the trigger's event, or None when no candidate can act.
+
+    P(actor) and P(recipient) say whether a candidate can fill a role at all (the minimums); where the
+    choice models ship, they rank the candidates against each other (a softmax over the trigger's
+    candidates, trained to put the gold party first), which picks the right one more often than the
+    per-candidate probabilities do."""
     cands = candidates(ctx, tok)
     if not cands:
         return None
     feats = [argument_features(ctx, tok, m, origin, etype) for m, origin in cands]
-    pa = actor_model.proba(feats)[:, 1]
-    pr = recipient_model.proba(feats)[:, 1]
+    pa = models.actor.proba(feats)[:, 1]
+    pr = models.recipient.proba(feats)[:, 1]
     if pa.max() < MIN_ACTOR:
         return None
-    best = _named(cands, pa, int(pa.argmax()))
+    ra = _rank(pa, models.actor_choice, feats)
+    rr = _rank(pr, models.recipient_choice, feats)
+    best = _named(cands, pa, int(ra.argmax()))
     first = cands[best][0]
     actors = [first]
     if not COORDINATED_ONLY:
@@ -115,16 +135,16 @@ def choose(ctx: ArticleContext, tok, etype: str, actor_model: LinearModel, recip
     if len(actors) > 1:
         trace += " with " + ", ".join(f"'{a.text}'" for a in actors[1:])
     recipient: list[Entity] = []
-    rp = 0.0
+    rp, rorigin = 0.0, ""
     codes = {a.code for a in actors}
-    for j in np.argsort(-pr):
+    for j in np.argsort(-rr, kind="stable"):
         m = cands[j][0]
-        if any(_same(m, a) for a in actors) or pr[j] < recipient_threshold:
+        if any(_same(m, a) for a in actors) or pr[j] < models.recipient_threshold:
             continue
         own_sectors = {a.sector for a in actors if a.code == m.code}
         if not OWN_SECTOR_TARGET and m.code in codes and m.label != "PER" and m.sector in own_sectors:
             continue
-        recipient, rp = [m], float(pr[j])
+        recipient, rp, rorigin = [m], float(pr[j]), cands[j][1]
         trace += f"; recipient '{m.text}' p={rp:.2f} ({cands[j][1]})"
         break
-    return Roles(actors, recipient, float(pa[best]), rp, trace)
+    return Roles(actors, recipient, float(pa[best]), rp, trace, cands[best][1], rorigin)

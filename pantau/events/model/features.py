@@ -112,9 +112,12 @@ def argument_features(ctx: ArticleContext, trig, mention, origin: str, etype: st
     f: dict[str, float] = {"bias": 1.0, f"origin={origin}": 1.0, f"type={etype}": 1.0,
                            f"label={mention.label}": 1.0, f"sector={mention.sector}": 1.0,
                            f"type_sector={etype}|{mention.sector}": 1.0}
+    f[f"type_origin={etype}|{origin}"] = 1.0
+    f[f"type_label={etype}|{mention.label}"] = 1.0
     low = trig.text.lower()
     voice = affix(low).split("+")[0]
     f[f"voice={voice}"] = 1.0
+    where = origin  # the side of the trigger, for a mention of its sentence
     span = doc.char_span(mention.start, mention.end, alignment_mode="expand") if origin != "speaker" else None
     if span is not None and origin == "sentence":
         head = span.root
@@ -122,6 +125,7 @@ def argument_features(ctx: ArticleContext, trig, mention, origin: str, etype: st
         dist = abs(head.i - trig.i)
         side = "L" if before else "R"
         f[f"side={side}"] = 1.0
+        where = side
         f[f"side_voice={side}|{voice}"] = 1.0
         f[f"side_type={side}|{etype}"] = 1.0
         f[f"side_voice_type={side}|{voice}|{etype}"] = 1.0
@@ -152,6 +156,7 @@ def argument_features(ctx: ArticleContext, trig, mention, origin: str, etype: st
         f[f"rank_side={min(nearer, 3)}|{side}"] = 1.0
         q = ctx.quote_at(trig.idx)
         f["same_quote"] = float(q is not None and q.span.start <= mention.start < q.span.end)
+    f[f"lemma_side={trig.lemma_.lower()}|{where}"] = 1.0  # "diserang" takes its target on the left
     q = ctx.quote_at(trig.idx)
     if q is not None and q.speaker is not None and q.speaker.code == mention.code:
         f["is_speaker"] = 1.0

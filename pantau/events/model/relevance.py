@@ -22,8 +22,9 @@ NOT_CODED_FLAG = "not_coded:relevance={score:.2f}"
 
 def features(article: Article) -> dict[str, float]:
     """Binary body ("w=") and title ("t=") words, scaled so long and short articles weigh alike."""
-    f = {"w=" + w: 1.0 for w in set(WORD.findall(article.text.lower()))}
-    f.update({"t=" + w: 1.0 for w in set(WORD.findall((article.title or "").lower()))})
+    # sorted: the score's sum runs in one order whatever the hash seed, so reruns agree to the last digit
+    f = {"w=" + w: 1.0 for w in sorted(set(WORD.findall(article.text.lower())))}
+    f.update({"t=" + w: 1.0 for w in sorted(set(WORD.findall((article.title or "").lower())))})
     scale = max(1, len(f)) ** -0.5
     return {k: v * scale for k, v in f.items()}
 

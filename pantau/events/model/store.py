@@ -1,5 +1,6 @@
-"""The shipped event models: four linear classifiers (trigger, actor, recipient, article relevance)
-and their thresholds in one ``.npz`` file."""
+"""The shipped event models and their thresholds in one ``.npz`` file: linear classifiers of triggers,
+actors and recipients, two choice models ranking a trigger's candidates for each role, the article's
+relevance and the second look at finished events."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class Models:
     recipient_threshold: float = 0.1
     relevance: LinearModel | None = None  # P(the article has a political event); None: code every article
     relevance_threshold: float = 0.1
+    actor_choice: LinearModel | None = None  # ranks a trigger's candidates as its actor (raw scores)
+    recipient_choice: LinearModel | None = None
+    rerank: LinearModel | None = None  # P(a finished event is right); None: every event is kept
+    rerank_threshold: float = 0.5
     info: dict = field(default_factory=dict)  # training data, method and cross-validated figures
 
     def save(self, path: Path = MODEL_PATH) -> None:
@@ -33,19 +38,27 @@ class Models:
                   **self.recipient.to_arrays("recipient")}
         if self.relevance is not None:
             arrays.update(self.relevance.to_arrays("relevance"))
+        for name in ("actor_choice", "recipient_choice", "rerank"):
+            part = getattr(self, name)
+            if part is not None:
+                arrays.update(part.to_arrays(name))
         meta = {"trigger_threshold": self.trigger_threshold, "recipient_threshold": self.recipient_threshold,
-                "relevance_threshold": self.relevance_threshold, "info": self.info}
+                "relevance_threshold": self.relevance_threshold, "rerank_threshold": self.rerank_threshold,
+                "info": self.info}
         np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
 
 
 def read(path: Path) -> Models:
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
-        relevance = LinearModel.from_arrays(z, "relevance") if "relevance.coef" in z.files else None
+        def part(name: str) -> LinearModel | None:
+            return LinearModel.from_arrays(z, name) if f"{name}.coef" in z.files else None
+
         return Models(LinearModel.from_arrays(z, "trigger"), LinearModel.from_arrays(z, "actor"),
                       LinearModel.from_arrays(z, "recipient"), meta["trigger_threshold"],
-                      meta["recipient_threshold"], relevance, meta.get("relevance_threshold", 0.1),
-                      meta.get("info", {}))
+                      meta["recipient_threshold"], part("relevance"), meta.get("relevance_threshold", 0.1),
+                      part("actor_choice"), part("recipient_choice"), part("rerank"),
+                      meta.get("rerank_threshold", 0.5), meta.get("info", {}))
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,8 @@ class Candidate:
     quote: bool = False
     mods: list[str] = field(default_factory=list)
     type: str = ""
+    scores: dict[str, float] = field(default_factory=dict)  # the learned coder's probabilities
+    origins: dict[str, str] = field(default_factory=dict)  # where its actor and recipient were found
 
 
 def dedup(ents: list[Entity]) -> list[Entity]:

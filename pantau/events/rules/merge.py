@@ -29,13 +29,19 @@ def dyadic_ok(c: Candidate | Event) -> bool:
 
 
 def merge(
-    cands: list[Candidate], text: str, places: list[Place], article: Article, local: list[Place] | None = None
+    cands: list[Candidate],
+    text: str,
+    places: list[Place],
+    article: Article,
+    local: list[Place] | None = None,
+    members: dict[int, list[Candidate]] | None = None,
 ) -> list[Event]:
     """One record per real event: same type, overlapping actors and recipients, compatible date.
 
     `places` are tried in order for a new event's location; `local` (sub-national places) keep apart
-    mentions in different places.
+    mentions in different places; `members`, when given, receives each event's mentions (by ``id``).
     """
+    members = {} if members is None else members
     events: list[Event] = []
     roots: dict[int, set[str]] = {}  # id(event) -> lexicon keys of its mentions
     where: dict[int, set[str]] = {}  # id(event) -> local places of its mentions
@@ -47,11 +53,13 @@ def merge(
             _absorb(target, c, span)
             roots[id(target)].add(c.hit.entry.key)
             where[id(target)] |= here
+            members[id(target)].append(c)
             continue
         ev = _new_event(c, span, places)
         events.append(ev)
         roots[id(ev)] = {c.hit.entry.key}
         where[id(ev)] = set(here)
+        members[id(ev)] = [c]
     for n, ev in enumerate(events):
         ev.id = f"{article.id}:e{n}"
     return events

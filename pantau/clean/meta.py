@@ -63,7 +63,7 @@ def parse_byline(line: str) -> Byline:
         value = line[m.end() : end].strip(" |")
         label = m.group("label").lower()
         if label.startswith("laporan"):
-            # "Laporan Wartawan Tribunnews.com, Ferdinand Waskita": drop the outlet.
+            # "Laporan Wartawan Tribunnews.com, Nama Penulis": drop the outlet.
             value = re.sub(r"^[\w.]+\s*[,:]\s*", "", value)
         if not value:
             continue
@@ -108,7 +108,7 @@ def looks_like_name(line: str) -> bool:
     return bool(_PERSON_NAME.fullmatch(line.strip())) and len(line) <= 60
 
 
-# Tribun: "Laporan Wartawan Tribunnews.com, Ferdinand Waskita TRIBUNNEWS.COM, JAKARTA - ..."
+# Tribun: "Laporan Wartawan Tribunnews.com, Nama Penulis TRIBUNNEWS.COM, JAKARTA - ..."
 LAPORAN_PREFIX = re.compile(
     r"^laporan (?:wartawan|reporter|koresponden)\s+[\w.]+\s*[,:]?\s*"
     r"(?P<name>(?:[A-Z][\w'.-]*\s+){0,5}?[A-Z][\w'.-]*)\s+(?=[A-Z]{3,}[\w]*\.)",

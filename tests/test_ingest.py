@@ -341,3 +341,18 @@ def test_html_without_body_becomes_an_error_in_the_pipeline(tmp_path):
     out = list(process_all(read_inputs([str(bad), str(good)]), with_events=False))
     assert isinstance(out[0], IngestError) and "no article text" in out[0].message
     assert out[1].article.id.startswith("good-") and out[1].article.outlet == "CNN Indonesia"
+
+
+def test_jsonl_stream_yields_each_line_as_it_comes_and_survives_a_bad_one():
+    from pantau.ingest import read_jsonl_stream
+
+    lines = [b'{"id": "a1", "text": "Menteri luar negeri bertemu mitranya di Hanoi."}\n', b"{not json\n",
+             b'{"id": "a2", "text": "Parlemen menolak rancangan anggaran itu."}\n']
+    out = list(read_jsonl_stream(io.BytesIO(b"".join(lines)), "feed.jsonl"))
+    assert [getattr(r, "id", None) for r in out] == ["a1", None, "a2"]
+    bad = out[1]
+    assert isinstance(bad, IngestError) and bad.source == "feed.jsonl" and bad.line == 2
+    seen: list[str] = []
+    for rec in read_jsonl_stream(io.BytesIO(b"".join(lines)), stop=lambda: len(seen) >= 1):
+        seen.append(rec.id)
+    assert seen == ["a1"]

@@ -93,6 +93,7 @@ __all__ = [
     "html_fragment_to_text",
     "make_id",
     "read_inputs",
+    "read_jsonl_stream",
     "strip_controls",
     "text_too_long",
 ]
@@ -206,6 +207,22 @@ def _read_file(p: Path) -> Iterator[RawRecord | IngestError]:
             stream = gzip.GzipFile(fileobj=fh, mode="rb")
         stem = _path_stem(p) if ext in TEXT_EXT or ext not in KNOWN_EXT else None
         yield from _read_stream(source, stream, ext, stem)
+
+
+def read_jsonl_stream(
+    stream: IO[Any], source: str = "<stdin>", stop: Callable[[], bool] | None = None
+) -> Iterator[RawRecord | IngestError]:
+    """Records of a live stream of JSON lines, each as soon as its line arrives (``read_inputs`` sniffs
+    the first 64 KiB to choose a format, which would block on a quiet pipe). A bad line is an
+    IngestError naming ``source`` and the line, and the stream goes on; ``stop()`` ends it between lines."""
+
+    def lines() -> Iterator[Any]:
+        for line in _bounded_lines(stream, MAX_LINE_BYTES):
+            if stop is not None and stop():
+                return
+            yield line
+
+    yield from _guarded(source, _read_jsonl_lines(source, lines(), MAX_LINE_BYTES))
 
 
 def _read_stdin(stdin: IO[Any] | None) -> Iterator[RawRecord | IngestError]:

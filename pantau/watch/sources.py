@@ -15,9 +15,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from pantau.ingest import KNOWN_EXT, MAX_LINE_BYTES, decode_bytes, html_fragment_to_text, make_id, read_inputs
+from pantau.ingest import (
+    KNOWN_EXT,
+    decode_bytes,
+    html_fragment_to_text,
+    make_id,
+    read_inputs,
+    read_jsonl_stream,
+)
 from pantau.records import IngestError, RawRecord
 from pantau.watch.fetch import Fetched, Fetcher, HostPool, host_of
 from pantau.watch.state import WatchState
@@ -386,17 +393,7 @@ def _file_hash(p: Path) -> str:
 def read_stdin(stream: IO[bytes], emit: Emit, stop: threading.Event) -> None:
     """JSON lines from ``stream`` as they arrive, one item per record (a bad line is an error, and the
     stream goes on)."""
-    from pantau.ingest.guard import _guarded
-    from pantau.ingest.jsonl import _read_jsonl_lines
-    from pantau.ingest.limits import _bounded_lines
-
-    def lines() -> Iterator[Any]:
-        for line in _bounded_lines(stream, MAX_LINE_BYTES):
-            if stop.is_set():
-                return
-            yield line
-
-    for rec in _guarded("<stdin>", _read_jsonl_lines("<stdin>", lines(), MAX_LINE_BYTES)):
+    for rec in read_jsonl_stream(stream, "<stdin>", stop.is_set):
         if isinstance(rec, IngestError) and rec.message.startswith("empty file"):
             continue
         key = f"<stdin>#{rec.id}" if isinstance(rec, RawRecord) else f"<stdin>:{rec.line}"

@@ -135,6 +135,12 @@ def test_events_formats(tmp_path):
     assert bad.exit_code == 2 and "ASSAULT" in bad.stderr and "(no events)" not in bad.stdout
     # the evidence is printed whole (wrapped), not cut
     assert "Ukraina menyerang kilang minyak Rusia" in " ".join(table.stdout.split())
+    # independent outlets: "-" before `pantau stories`, the canonical event's count after it
+    assert table.stdout.splitlines()[0].split()[-3] == "outlets"
+    assert [ln.split()[6] for ln in table.stdout.splitlines() if "UKR → RUS" in ln] == ["-"]
+    assert run("stories", "--db", str(db)).exit_code == 0
+    after = run("events", "--db", str(db), "--actor", "ukr").stdout
+    assert [ln.split()[6] for ln in after.splitlines() if "UKR → RUS" in ln] == ["1"]
     out = tmp_path / "ev.parquet"
     res = run("events", "--db", str(db), "--format", "parquet", "--output", str(out))
     assert res.exit_code == 0 and "1 events written" in res.stderr

@@ -353,6 +353,7 @@ def events(
 
     Dates apply to the event's date, or its article's publication day where the event has none.
     """
+    from pantau.cli.events import outlet_counts
     from pantau.store import write_csv, write_jsonl
 
     if fmt == "parquet" and not output:
@@ -367,9 +368,10 @@ def events(
             click.echo(f"{n} events written to {output}", err=True)
             return
         rows = store.events(**filters)
+        outlets = outlet_counts(store.con, [r["id"] for r in rows]) if fmt == "table" else {}
     if output:
         with open(output, "w", encoding="utf-8") as fh:
-            _events_table(rows, fh)
+            _events_table(rows, fh, outlets)
         return
     out = click.get_text_stream("stdout")
     if fmt == "jsonl":
@@ -377,7 +379,7 @@ def events(
     elif fmt == "csv":
         write_csv(rows, out)
     else:
-        _events_table(rows, sys.stdout)
+        _events_table(rows, sys.stdout, outlets)
 
 
 def _codes(ev: dict[str, Any], key: str) -> str:
@@ -389,8 +391,9 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def _events_table(rows: list[dict[str, Any]], out: Any) -> None:
-    """The events as a table whose cells wrap (the whole type, dyad and first evidence span)."""
+def _events_table(rows: list[dict[str, Any]], out: Any, outlets: dict[str, int] | None = None) -> None:
+    """The events as a table whose cells wrap (the whole type, dyad and first evidence span); ``outlets``:
+    the independent outlets of each event's canonical event, once ``pantau stories`` has run."""
     if not rows:
         print("(no events)", file=out)
         return
@@ -400,10 +403,11 @@ def _events_table(rows: list[dict[str, Any]], out: Any) -> None:
         if ev.get("factuality") not in (None, "asserted"):
             typ += f" ({ev['factuality']})"
         evidence = " ".join(((ev.get("evidence") or [{}])[0].get("text") or "").split())
+        n = (outlets or {}).get(ev["id"])
         table.append((ev.get("day") or "?", typ, f"{_codes(ev, 'actor')} → {_codes(ev, 'recipient')}",
-                      ev.get("outlet") or "", ev["article_id"], evidence))
+                      ev.get("outlet") or "", "-" if n is None else str(n), ev["article_id"], evidence))
     print_table([("day", "nowrap"), ("type", "nowrap"), ("actor → recipient", "nowrap"), ("outlet", "left"),
-                 ("article", "nowrap"), ("evidence", "left")], table, file=out)
+                 ("outlets", "nowrap"), ("article", "nowrap"), ("evidence", "left")], table, file=out)
     print(f"({len(rows)} events)", file=out)
 
 

@@ -116,6 +116,19 @@ def explain(article_id: str, db_path: str | None, input_path: str | None, color:
     click.echo(render(art, events, color, sources))
 
 
+def outlet_counts(con: Any, event_ids: list[str]) -> dict[str, int]:
+    """Event id -> independent outlets that reported its canonical event (empty before ``pantau stories``)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not event_ids or not {"event_mentions", "canonical_events"} <= tables:
+        return {}
+    rows = con.execute(
+        "SELECT m.event_id, c.n_sources FROM event_mentions m "
+        "JOIN canonical_events c ON c.id = m.canonical_id WHERE m.event_id IN (SELECT unnest(?::VARCHAR[]))",
+        [list(event_ids)],
+    ).fetchall()
+    return {r[0]: int(r[1] or 0) for r in rows}
+
+
 def canonical_sources(con: Any, article_id: str) -> dict[str, tuple[str, int, list[str]]] | None:
     """Event id -> (canonical event, independent outlets, their names) for one article's events; None when
     the stories stage has not run (why: "how many independent outlets reported it", copies counted once)."""

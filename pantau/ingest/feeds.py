@@ -45,6 +45,25 @@ def html_fragment_to_text(fragment: str) -> str:
     return "\n\n".join(x for x in lines if x)
 
 
+def entry_content(entry: Any) -> str:
+    """The fullest HTML body a feed item carries: its longest ``content``, else summary or description."""
+    content = ""
+    if entry.get("content"):
+        content = max((c.get("value", "") for c in entry.content), key=len)
+    if not content.strip():
+        content = entry.get("summary", "") or entry.get("description", "")
+    return content
+
+
+def entry_published(entry: Any) -> str | None:
+    """A feed item's publication (or update) time as ISO minutes, else its raw ``published`` string."""
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if parsed:
+        y, mo, d, h, mi = tuple(parsed[:5])
+        return f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}"
+    return entry.get("published") or None
+
+
 def _read_feed(source: str, data: bytes) -> Iterator[RawRecord | IngestError]:
     import feedparser
 
@@ -54,24 +73,13 @@ def _read_feed(source: str, data: bytes) -> Iterator[RawRecord | IngestError]:
         yield IngestError(source, None, f"feed holds no items{why}")
         return
     for n, entry in enumerate(feed.entries, 1):
-        content = ""
-        if entry.get("content"):
-            content = max((c.get("value", "") for c in entry.content), key=len)
-        if not content.strip():
-            content = entry.get("summary", "") or entry.get("description", "")
-        text = html_fragment_to_text(content)
+        text = html_fragment_to_text(entry_content(entry))
         link = entry.get("link") or None
         title = (entry.get("title") or "").strip() or None
         if not text.strip():
             yield IngestError(source, n, f"feed item {n} ({title or link or 'untitled'}) has no content")
             continue
-        published = None
-        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-        if parsed:
-            y, mo, d, h, mi = tuple(parsed[:5])
-            published = f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}"
-        elif entry.get("published"):
-            published = entry.get("published")
+        published = entry_published(entry)
         outlet = (feed.feed.get("title") or "").strip() or None
         yield RawRecord(
             source=source,

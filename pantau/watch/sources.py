@@ -25,6 +25,7 @@ from pantau.ingest import (
     read_inputs,
     read_jsonl_stream,
 )
+from pantau.ingest.feeds import entry_content, entry_published
 from pantau.records import IngestError, RawRecord
 from pantau.watch.fetch import Fetched, Fetcher, HostPool, host_of
 from pantau.watch.state import WatchState
@@ -84,18 +85,8 @@ def parse_feed(data: bytes) -> tuple[list[Entry], str | None]:
     outlet = (feed.feed.get("title") or "").strip() or None
     out = []
     for e in feed.entries:
-        content = ""
-        if e.get("content"):
-            content = max((c.get("value", "") for c in e.content), key=len)
-        if not content.strip():
-            content = e.get("summary", "") or e.get("description", "")
-        published = None
-        parsed = e.get("published_parsed") or e.get("updated_parsed")
-        if parsed:
-            y, mo, d, h, mi = tuple(parsed[:5])
-            published = f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}"
-        elif e.get("published"):
-            published = e.get("published")
+        content = entry_content(e)
+        published = entry_published(e)
         title = (e.get("title") or "").strip() or None
         link = (e.get("link") or "").strip() or None
         basis = "\x1f".join([link or e.get("id", ""), title or "", published or "", content])

@@ -159,8 +159,8 @@ def test_office_terms_follow_the_reference_date(r):
             "Matthew Miller",
         ),
         (
-            "Penasihat Keamanan Nasional AS, Jake Sullivan, bertolak ke Beijing pekan depan",
-            "Penasihat Keamanan Nasional AS, Jake Sullivan",
+            "Menurut penasihat keamanan nasional Amerika Serikat, Jake Sullivan, Washington siap berunding",
+            "penasihat keamanan nasional Amerika Serikat, Jake Sullivan",
             "USA",
             "GOV",
             "Jake Sullivan",

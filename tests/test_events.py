@@ -210,7 +210,7 @@ def test_feared_attack_is_not_an_event():
 def test_declining_to_comment_is_not_a_rejection():
     assert not asserted(
         code(
-            "Adapun juru bicara Kementerian Luar Negeri China Mao Ning menolak mengomentari kabar itu.",
+            "Juru bicara Kementerian Luar Negeri Tiongkok, Lin Jian, menolak mengomentari laporan tersebut.",
             "2023-05-02",
         ),
         "REJECT",

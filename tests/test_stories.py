@@ -183,20 +183,19 @@ def test_news_clock_shortens_thin_days() -> None:
     """Three days of a thin stream (7 articles a day) are less than one day of a full one."""
     from datetime import date, timedelta
 
-    from pantau.stories.cluster import StoryClusterer
+    from pantau.stories.clock import news_ages
+    from pantau.stories.common import config
 
-    c = StoryClusterer()
-    ref = c.cfg["clock_articles_per_day"]
+    cfg = config()["clustering"]
+    ref = cfg["clock_articles_per_day"]
     d0 = date(2017, 9, 11)
-    for k in range(3):
-        c.day_counts[d0 + timedelta(days=k)] = 7
-    age = c._news_ages(d0 + timedelta(days=3))
-    floor = c.cfg["clock_min_fraction"]
+    counts = {d0 + timedelta(days=k): 7 for k in range(3)}
+    age = news_ages(d0 + timedelta(days=3), counts, cfg)
+    floor = cfg["clock_min_fraction"]
     assert age(d0) == pytest.approx(3 * max(floor, 7 / ref)) and age(d0) < 3.0
-    for k in range(3):
-        c.day_counts[d0 + timedelta(days=k)] = 3 * ref
-    assert c._news_ages(d0 + timedelta(days=3))(d0) == 3.0  # a full stream: a day is a day
-    assert c._news_ages(d0)(d0) == 0.0
+    counts = {d0 + timedelta(days=k): 3 * ref for k in range(3)}
+    assert news_ages(d0 + timedelta(days=3), counts, cfg)(d0) == 3.0  # a full stream: a day is a day
+    assert news_ages(d0, counts, cfg)(d0) == 0.0
 
 
 def _toy(aid: str, title: str, text: str) -> dict:

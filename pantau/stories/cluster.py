@@ -20,161 +20,41 @@ evidence). Daily digests are represented by their top item only. The state (deca
 vectors of active stories, actor counts, articles per recent day) is read back from story_meta /
 story_vectors / story_state / story_articles, so a later run continues exactly where the
 previous one stopped.
+
+The parts, by concern: article_tokens.py (what an article contributes), vectors.py (hashed TF-IDF
+over the decayed idf), clock.py (the news clock), features.py (the merge model), story_agg.py (story
+aggregates, titles, rows); this module keeps the state between days and the decision per article.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter, deque
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import yaml
-from sklearn.feature_extraction.text import HashingVectorizer
 
-from pantau.stories.common import (
-    config,
-    content_words,
-    digest_lead,
-    is_digest,
-    keep_content,
-    strip_furniture,
-    words,
+from pantau.stories.article_tokens import (  # noqa: F401 - re-exported: the clusterer's public names
+    article_tokens,
+    countries_and_places,
+    is_daily_series,
+    names,
 )
-from pantau.stories.features import EitherModel, MergeModel, kb_names, lemmas, merge_model
-
-# A run of capitalised words ("Khan Sheikhoun", "Mariano Rajoy", "Suu Kyi"): a name.
-_NAME = re.compile(r"(?<![\w])[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|al|bin|binti|van|de|der|von))*")
-_SENT_START = re.compile(r"(?:^|[.!?\n\"“”]\s*|--\s*|–\s*)$")
-# A dateline at the start of the lead ("Jakarta, CNN Indonesia --", "SPANYOL–"): not content.
-_DATELINE = re.compile(r"^[^\n]{0,60}?(?:--|–|—)\s*")
-
-
-@lru_cache(maxsize=1)
-def _name_stop() -> frozenset[str]:
-    """Capitalised words that are not names (text.yaml: generic_capitalised) plus the stop words."""
-    raw = yaml.safe_load(resources.files("pantau.stories").joinpath("text.yaml").read_text("utf-8"))
-    return frozenset(w.lower() for w in raw.get("generic_capitalised", [])) | frozenset(raw["stopwords"])
-
-
-def names(text: str) -> list[str]:
-    """Name features of a text: each capitalised run (lower-cased, '_'-joined) and its words.
-
-    Why: the specific event is carried by who and where (Rajoy, Catalunya, Khan Sheikhoun,
-    Rohingya); generic conflict words are not. A single capitalised word at a sentence start is
-    only an ordinary word written with a capital, so it counts only if it is also written
-    capitalised inside a sentence somewhere in the text.
-    """
-    stop = _name_stop()
-    found: list[tuple[list[str], bool]] = []
-    inner: set[str] = set()
-    for m in _NAME.finditer(text):
-        parts = [w.strip("'’-").lower() for w in m.group(0).split()]
-        parts = [w for w in parts if len(w) >= 2 and not w.isdigit()]
-        if not parts:
-            continue
-        initial = bool(_SENT_START.search(text[max(0, m.start() - 3): m.start()])) or m.start() == 0
-        found.append((parts, initial))
-        if not initial:
-            inner.update(parts)
-    out: list[str] = []
-    for parts, initial in found:
-        if initial and parts[0] not in inner:
-            parts = parts[1:]  # an ordinary word that starts the sentence
-        # generic title words split a run: "Menteri Luar Negeri Suriah Faisal Mekdad" ->
-        # "suriah", "faisal_mekdad"
-        run: list[str] = []
-        for w in [*parts, ""]:
-            if w and w not in stop and len(w) >= 3:
-                run.append(w)
-                continue
-            out.extend(run)
-            if len(run) > 1:
-                out.append("_".join(run))
-            run = []
-    return out
-
-
-@lru_cache(maxsize=1)
-def _series_patterns() -> list[re.Pattern[str]]:
-    raw = yaml.safe_load(resources.files("pantau.stories").joinpath("text.yaml").read_text("utf-8"))
-    return [re.compile(p, re.I) for p in raw.get("daily_series_titles", [])]
-
-
-def is_daily_series(title: str | None) -> bool:
-    """A recurring daily report (market close, exchange rate): text.yaml ``daily_series_titles``."""
-    return bool(title) and any(p.search(title) for p in _series_patterns())
-
-
-def countries_and_places(text: str) -> tuple[list[str], list[str]]:
-    """Resolved places of a text (geonames names) and their countries; [] when places is absent."""
-    try:
-        from pantau.places import find_places
-    except ImportError:  # the places stage is optional
-        return [], []
-    try:
-        found = find_places(text)
-    except Exception:  # noqa: BLE001 - a gazetteer failure must not stop clustering
-        return [], []
-    places = [loc.name.lower() for _s, _e, loc in found if getattr(loc, "name", None)]
-    ctys = [loc.country for _s, _e, loc in found if getattr(loc, "country", None)]
-    return places, ctys
-
-
-_N_CTY = 4096  # hashed columns reserved for country codes
-_N_TTL = 16384  # hashed columns reserved for the title's root lemmas
-_LAYOUT = 3  # version of the vector column layout (words | names | title | countries) in story_meta
-
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
-
-
-@dataclass
-class StoryAgg:
-    """What is known of one story while it is active."""
-
-    id: str
-    title: str | None
-    first_date: date | None
-    last_date: date | None
-    n_articles: int = 0
-    outlets: Counter = field(default_factory=Counter)
-    actors: Counter = field(default_factory=Counter)
-    norm2: float = 0.0
-    touched: bool = False
-    titles: list[str] = field(default_factory=list)  # members' own (non-digest) titles, in order
-
-
-MAX_TITLES = 50  # the title is chosen among the most recent members' titles
-
-
-def central_title(titles: list[str]) -> str | None:
-    """The headline sharing most content words with the other members' headlines (the earliest
-    on ties): a story is named by its most typical headline, not by whichever article came first
-    (often a side angle or a teaser)."""
-    if len(titles) < 3:
-        return titles[0] if titles else None
-    sets = [set(content_words(t)) for t in titles]
-    best, best_score = 0, -1.0
-    for i, a in enumerate(sets):
-        if not a:
-            continue
-        score = sum(len(a & b) / (len(a) * len(b)) ** 0.5 for j, b in enumerate(sets) if j != i and b)
-        if score > best_score + 1e-9:
-            best, best_score = i, score
-    return titles[best]
-
-
-def story_id_for(article_id: str) -> str:
-    """Stable story id derived from its first article."""
-    return f"st-{article_id[:16]}"
+from pantau.stories.clock import is_thin, news_ages
+from pantau.stories.common import config, is_digest
+from pantau.stories.features import EitherModel, MergeModel, merge_model
+from pantau.stories.story_agg import (  # noqa: F401 - re-exported (engine.py, retract.py, tests)
+    MAX_TITLES,
+    StoryAgg,
+    add_member,
+    central_title,
+    story_id_for,
+    story_rows,
+    top_actors,
+)
+from pantau.stories.vectors import N_CTY, HashedTfidf, binary, cols, from_rows, sq_norms
 
 
 class StoryClusterer:
@@ -198,26 +78,8 @@ class StoryClusterer:
         self.follow_model = follow_model
         self.trace: list[tuple[str, str, bool, np.ndarray]] = []
         self.cfg = cfg
+        self.tfidf = HashedTfidf(cfg["n_features"], cfg["idf_half_life_days"])
         self.n_features: int = cfg["n_features"]
-        # column ranges: words [0, half), names and places [half, ttl), title [ttl, n - _N_CTY),
-        # countries the rest
-        self.half = self.n_features // 2
-        self.ttl = self.n_features - _N_CTY - _N_TTL
-        self.vectorizer = HashingVectorizer(
-            n_features=self.half, analyzer=_identity, alternate_sign=False, norm=None
-        )
-        self.ent_vectorizer = HashingVectorizer(
-            n_features=self.ttl - self.half, analyzer=_identity, alternate_sign=False, norm=None,
-        )
-        self.ttl_vectorizer = HashingVectorizer(
-            n_features=_N_TTL, analyzer=_identity, alternate_sign=False, norm=None
-        )
-        self.cty_vectorizer = HashingVectorizer(
-            n_features=_N_CTY, analyzer=_identity, alternate_sign=False, norm=None
-        )
-        self.df = np.zeros(self.n_features, dtype=np.float64)
-        self.n_docs = 0.0
-        self.df_day: date | None = None
         self.stories: dict[str, StoryAgg] = {}
         # blocks of member vectors: (day, CSR matrix, story ids, article ids)
         self.blocks: deque[tuple[date | None, sp.csr_matrix, list[str], list[str]]] = deque()
@@ -230,17 +92,7 @@ class StoryClusterer:
     # ----- state ---------------------------------------------------------------------------
     def load(self, con: Any, day: date | None) -> None:
         """Load the state needed to continue at ``day`` (active stories, their vectors, df)."""
-        row = con.execute("SELECT value FROM story_meta WHERE key = 'df'").fetchone()
-        same_layout = False
-        if row:
-            meta = json.loads(con.execute("SELECT value FROM story_meta WHERE key = 'meta'").fetchone()[0])
-            df = np.frombuffer(row[0], dtype="<f4").astype(np.float64)
-            # vectors written with another column layout cannot be compared: start them afresh
-            same_layout = meta.get("layout") == _LAYOUT
-            if len(df) == self.n_features and same_layout:
-                self.df = df
-                self.n_docs = meta["n_docs"]
-                self.df_day = date.fromisoformat(meta["day"]) if meta["day"] else None
+        same_layout = self.tfidf.load(con)
         keep = timedelta(days=max(self.cfg["window_days"], self.cfg["vector_keep_days"]))
         if day is not None:
             for d, n in con.execute(
@@ -295,31 +147,11 @@ class StoryClusterer:
             for aid, sid, d, idx, val in vrows:
                 by_day.setdefault(d, []).append((aid, sid, idx, val))
             for d, items in by_day.items():
-                rows_i, cols, vals = [], [], []
-                for r, (_aid, _sid, idx, val) in enumerate(items):
-                    ii = np.frombuffer(idx, dtype="<i4")
-                    rows_i.append(np.full(len(ii), r))
-                    cols.append(ii)
-                    vals.append(np.frombuffer(val, dtype="<f4"))
-                mat = sp.csr_matrix(
-                    (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols))),
-                    shape=(len(items), self.n_features),
-                )
+                mat = from_rows([(x[2], x[3]) for x in items], self.n_features)
                 self.blocks.append((d, mat, [x[1] for x in items], [x[0] for x in items]))
                 for aid, sid, _i, _v in items:
                     self.art_story[aid] = sid
                     self.art_day.append((d, aid))
-
-    def _decay_to(self, day: date | None) -> None:
-        if day is None or self.df_day is None:
-            self.df_day = day or self.df_day
-            return
-        delta = (day - self.df_day).days
-        if delta > 0:
-            f = 0.5 ** (delta / self.cfg["idf_half_life_days"])
-            self.df *= f
-            self.n_docs *= f
-            self.df_day = day
 
     def _prune(self, day: date | None) -> None:
         """Drop member vectors older than ``vector_keep_days`` on the news clock (issue 24) and, in any
@@ -329,7 +161,7 @@ class StoryClusterer:
         if day is None:
             return
         cap = day - timedelta(days=max(self.cfg["window_days"], self.cfg["vector_keep_days"]))
-        age = self._news_ages(day)
+        age = news_ages(day, self.day_counts, self.cfg)
         keep = self.cfg["vector_keep_days"]
         while self.blocks and self.blocks[0][0] is not None and (
                 self.blocks[0][0] < cap or age(self.blocks[0][0]) > keep):
@@ -338,45 +170,6 @@ class StoryClusterer:
         while self.art_day and self.art_day[0][0] is not None and self.art_day[0][0] < day - win:
             _, aid = self.art_day.popleft()
             self.art_story.pop(aid, None)
-
-    def _news_ages(self, day: date | None) -> Any:
-        """Age of a story on the news clock: calendar days, shortened where little news was published.
-
-        Why: time decay is about how much news has happened since, not about the calendar (TDT
-        systems decay over the last N stories, Allan et al. 1998). In a thin stream (one outlet, a
-        sample: 7 articles a day) a follow-up three days later has little in between; in a full
-        stream (150 a day) a day is a day. Age = gap * min(1, max(``clock_min_fraction``, mean
-        articles per day over the gap / ``clock_articles_per_day``)); the days counted are the
-        story's last day up to yesterday. The floor keeps a day of a thin stream worth something.
-        """
-        ref = float(self.cfg["clock_articles_per_day"])
-        memo: dict[date | None, float] = {}
-
-        def age(last: date | None) -> float:
-            if day is None or last is None:
-                return 0.0
-            if last not in memo:
-                gap = (day - last).days
-                if gap <= 0 or ref <= 0:
-                    memo[last] = float(max(gap, 0))
-                else:
-                    vol = sum(self.day_counts.get(last + timedelta(days=k), 0) for k in range(gap)) / gap
-                    memo[last] = gap * min(1.0, max(self.cfg["clock_min_fraction"], vol / ref))
-            return memo[last]
-
-        return age
-
-    def _thin(self, day: date | None, n_today: int) -> bool:
-        """Is the stream thin on ``day``: fewer than ``clock_articles_per_day`` articles that day (the news
-        clock's measure)? A run that stops inside a day counts only the articles it has seen.
-
-        Why two merge models: the hand-set score was set on full streams (150 articles a day, where stories
-        of one conflict share most of their words and must be kept apart); the fitted model was fitted on a
-        thin multi-outlet month (12 a day, where one event's follow-ups days later share few words). Each
-        is used on the kind of stream it was made for (METHOD.md, issue 24)."""
-        if day is None:  # undated articles: no time decay, clustered among themselves as before
-            return False
-        return n_today + self.day_counts.get(day, 0) < float(self.cfg["clock_articles_per_day"])
 
     def evict(self, day: date | None) -> list[StoryAgg]:
         """Drop (and return for writing) stories that can no longer be joined after ``day``."""
@@ -390,62 +183,12 @@ class StoryClusterer:
 
     # ----- vectors -------------------------------------------------------------------------
     def tokens(self, art: dict[str, Any]) -> dict[str, list[str]]:
-        """Features of an article: content words of title (weighted) and lead, the names of
-        title and lead, the countries of its resolved places; a digest contributes its top item."""
-        cfg = self.cfg
-        title = art.get("title") or ""
-        if is_digest(title):
-            lead = digest_lead(strip_furniture(art.get("text") or ""), cfg["digest_lead_chars"])
-            text_toks = content_words(lead)
-            name_src = lead
-            title = ""
-        else:
-            toks = art.get("_words")
-            if toks is None:
-                toks = words(strip_furniture(art.get("text") or ""))
-            text_toks = content_words(title) * cfg["title_weight"] + keep_content(toks[: cfg["lead_words"]])
-            body = strip_furniture(art.get("text") or "")
-            lead = _DATELINE.sub("", body[: cfg["name_lead_chars"] + 80], count=1)
-            name_src = lead[: cfg["name_lead_chars"]]
-        # a title in Title Case capitalises every word: only names also found in the lead count
-        body_names = names(name_src)
-        known = set(body_names)
-        ents = kb_names([w for w in names(title) if w in known] * cfg["title_weight"] + body_names)
-        places, ctys = countries_and_places((title + "\n" + name_src)[: cfg["place_lead_chars"]])
-        if cfg["place_names"]:
-            ents += [f"@{p}" for p in places]
-        foreign = sorted({c for c in ctys if c != cfg["home_country"]})
-        if cfg.get("root_lemmas", True):
-            text_toks = lemmas(text_toks)
-        return {"text": text_toks, "ent": ents, "title": lemmas(content_words(title)),
-                "cty": foreign if cfg.get("conflict_foreign_only") else (foreign or sorted(set(ctys)))}
+        """Features of an article (article_tokens.py)."""
+        return article_tokens(art, self.cfg)
 
     def vectorize(self, feats: list[dict[str, list[str]]]) -> sp.csr_matrix:
-        """Rows with two unit-length TF-IDF parts in disjoint column ranges: words, and names +
-        places + countries (countries in the last ``_N_CTY`` columns). The df of this batch is
-        added first (a new word gets df >= 1)."""
-        half, n = self.half, self.n_features
-        xt = self.vectorizer.transform([f["text"] for f in feats]).tocsr()
-        xe = self.ent_vectorizer.transform([f["ent"] for f in feats]).tocsr()
-        xh = self.ttl_vectorizer.transform([f["title"] for f in feats]).tocsr()
-        xc = self.cty_vectorizer.transform([f["cty"] for f in feats]).tocsr()
-        x = sp.hstack([xt, xe, xh, xc], format="csr")
-        assert x.shape[1] == n
-        x.sum_duplicates()
-        present = x.copy()
-        present.data[:] = 1.0
-        self.df += np.asarray(present.sum(axis=0)).ravel()
-        self.n_docs += len(feats)
-        idf = np.log((self.n_docs + 1.0) / (self.df + 1.0)) + 1.0
-        x.data = np.log1p(x.data) * idf[x.indices]
-        # normalise each part to unit length
-        part = (x.indices >= half).astype(np.int64) + (x.indices >= self.ttl) + (x.indices >= n - _N_CTY)
-        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-        sq = np.zeros((x.shape[0], 4))
-        np.add.at(sq, (rows, part), x.data ** 2)
-        sq[sq == 0] = 1.0
-        x.data = x.data / np.sqrt(sq[rows, part])
-        return x.astype(np.float32)
+        """Rows of the articles' hashed TF-IDF parts (vectors.py); adds them to the document frequencies."""
+        return self.tfidf.vectorize(feats)
 
     # ----- the day -------------------------------------------------------------------------
     def process_day(
@@ -462,10 +205,10 @@ class StoryClusterer:
         article's independent outlet (its original's outlet for a copy); ``actors`` its actor codes.
         """
         cfg = self.cfg
-        self._decay_to(day)
+        self.tfidf.decay_to(day)
         self._prune(day)
         now = datetime.now()
-        ages_of = self._news_ages(day)
+        ages_of = news_ages(day, self.day_counts, cfg)
         feats = [self.tokens(a) for a in arts]
         series = [is_daily_series(a.get("title")) for a in arts]
         # a copy whose original's story is still active joins it without a vector of its own
@@ -503,7 +246,7 @@ class StoryClusterer:
         lab_prev = np.array(labels, dtype=np.int64)
         n2t = np.zeros(len(active))
         n2e = np.zeros(len(active))
-        half, ttl, ncty = self.half, self.ttl, self.n_features - _N_CTY
+        half, ttl, ncty = self.tfidf.half, self.tfidf.ttl, self.n_features - N_CTY
         if mats:
             members = sp.vstack(mats).tocsr()
             # centroid of each active story = sum of its recent member vectors; squared norms per part
@@ -512,19 +255,19 @@ class StoryClusterer:
                 shape=(len(active), len(lab_prev)),
             )
             cent = assign @ members
-            n2t = _sq_norms(_cols(cent, 0, half))
-            n2e = _sq_norms(_cols(cent, half, ttl))
-            mem_c = _binary(_cols(members, ncty, self.n_features))
-            mem_eb = _binary(_cols(members, half, ttl))
-            mem_ttl = _cols(members, ttl, ncty)
+            n2t = sq_norms(cols(cent, 0, half))
+            n2e = sq_norms(cols(cent, half, ttl))
+            mem_c = binary(cols(members, ncty, self.n_features))
+            mem_eb = binary(cols(members, half, ttl))
+            mem_ttl = cols(members, ttl, ncty)
         if xd is not None:
-            xt, xe, xh = _cols(xd, 0, half), _cols(xd, half, ttl), _cols(xd, ttl, ncty)
-            xc = _binary(_cols(xd, ncty, self.n_features))
+            xt, xe, xh = cols(xd, 0, half), cols(xd, half, ttl), cols(xd, ttl, ncty)
+            xc = binary(cols(xd, ncty, self.n_features))
             # shared names weighted by their idf: one rare shared name ("Saracen") is strong evidence
-            xeb = _binary(xe)
+            xeb = binary(xe)
             rare = self.cfg.get("rare_name_df", 3.0)
             xer = xeb.copy()  # names that are rare in the decayed document frequencies
-            xer.data = (self.df[xer.indices] <= rare).astype(xer.data.dtype)
+            xer.data = (self.tfidf.df[xer.indices] <= rare).astype(xer.data.dtype)
             xer.eliminate_zeros()
             has_e = np.diff(xe.indptr) > 0
             has_c = np.diff(xc.indptr) > 0
@@ -561,7 +304,7 @@ class StoryClusterer:
         new_rows: list[int] = []
         new_sids: list[str] = []
         model, which = self.model, "full stream"
-        if self.model_thin is not None and self._thin(day, len(arts)):
+        if self.model_thin is not None and is_thin(day, len(arts), self.day_counts, cfg):
             model, which = self.model_thin, "thin stream"
 
         for i, art in enumerate(arts):
@@ -614,7 +357,7 @@ class StoryClusterer:
                 codes = actors.get(aid) or set()
                 if codes:  # the pipeline's actor codes (entities table), when it filled them
                     for q, s_id in enumerate(active):
-                        top = _top_actors(self.stories[s_id])
+                        top = top_actors(self.stories[s_id])
                         if top:
                             jac[q] = len(codes & top) / len(codes | top)
                 feats_x = np.column_stack([cent_t, mem_t, cent_e, mem_e, np.log1p(mem_r),
@@ -722,79 +465,5 @@ class StoryClusterer:
 
     # ----- output --------------------------------------------------------------------------
     def meta_rows(self) -> list[tuple[str, bytes]]:
-        meta = {"n_docs": self.n_docs, "day": self.df_day.isoformat() if self.df_day else None,
-                "layout": _LAYOUT}
-        return [("df", self.df.astype("<f4").tobytes()), ("meta", json.dumps(meta).encode())]
-
-
-def add_member(
-    agg: StoryAgg, art: dict[str, Any], day: date | None, outlet: str, codes: set[str] | None
-) -> None:
-    """Count one member article into a story: title, dates, articles, independent outlet, actors."""
-    own = (art.get("title") or "").strip()
-    if own and not is_digest(own):
-        agg.titles = (agg.titles + [own])[-MAX_TITLES:]
-        agg.title = central_title(agg.titles)
-    elif agg.title is None:  # a digest's or an untitled article's title only until a real one comes
-        agg.title = own or _first_sentence(art.get("text") or "")
-    if day is not None:
-        agg.first_date = day if agg.first_date is None else min(agg.first_date, day)
-        agg.last_date = day if agg.last_date is None else max(agg.last_date, day)
-    agg.n_articles += 1
-    if outlet:
-        agg.outlets[outlet] += 1
-    for c in codes or ():
-        agg.actors[c] += 1
-    agg.touched = True
-
-
-def _top_actors(agg: StoryAgg) -> set[str]:
-    """The story's main actor codes: those of at least 30% of its articles."""
-    if not agg.actors:
-        return set()
-    floor = max(1.0, 0.3 * agg.n_articles)
-    return {c for c, n in agg.actors.items() if n >= floor}
-
-
-def _cols(x: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:
-    """The same matrix with only the columns in [lo, hi) kept (shape unchanged)."""
-    x = x.tocsr()
-    keep = (x.indices >= lo) & (x.indices < hi)
-    out = x.copy()
-    out.data = np.where(keep, out.data, 0).astype(out.data.dtype)
-    out.eliminate_zeros()
-    return out
-
-
-def _binary(x: sp.csr_matrix) -> sp.csr_matrix:
-    out = x.copy()
-    out.data = np.ones_like(out.data)
-    return out
-
-
-def _sq_norms(x: sp.csr_matrix) -> np.ndarray:
-    return np.asarray(x.multiply(x).sum(axis=1), dtype=np.float64).ravel()
-
-
-def _first_sentence(text: str, limit: int = 100) -> str | None:
-    """A title for an untitled article: its first sentence, shortened."""
-    line = next((ln.strip() for ln in text.splitlines() if len(ln.strip()) > 20), "")
-    if not line:
-        return None
-    cut = line.find(". ")
-    line = line[: cut + 1] if 0 < cut < limit else line
-    return line if len(line) <= limit else line[: limit - 3].rsplit(" ", 1)[0] + "..."
-
-
-def story_rows(aggs: list[StoryAgg]) -> tuple[list[tuple], list[tuple]]:
-    """Rows for ``stories`` and ``story_state`` from story aggregates."""
-    now = datetime.now()
-    stories, states = [], []
-    for s in aggs:
-        outlets = [o for o, _ in s.outlets.most_common()]
-        actors = [c for c, _ in s.actors.most_common(5)]
-        stories.append(
-            (s.id, s.title, s.first_date, s.last_date, s.n_articles, len(outlets), outlets, actors, now)
-        )
-        states.append((s.id, s.norm2, s.n_articles, s.last_date, json.dumps(dict(s.actors))))
-    return stories, states
+        """The ``story_meta`` rows (document frequencies) that let a later run continue."""
+        return self.tfidf.meta_rows()

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from pantau.stories import db
-from pantau.stories.cluster import StoryAgg, add_member, story_rows
 from pantau.stories.common import config
+from pantau.stories.story_agg import StoryAgg, add_member, story_rows
 
 
 def stale_articles(con: Any) -> list[str]:

@@ -525,11 +525,17 @@ def render_article(art: dict[str, Any], *, with_text: bool = True) -> str:
 @click.option("--examples", type=click.IntRange(0, 100), default=5, show_default=True,
               help="Example events to show.")
 def summary(db: str | None, top: int, examples: int) -> None:
-    """A readable overview of the store: outlets, languages, event types, top dyads, examples."""
+    """A readable overview of the store: outlets, languages, event types, top dyads, examples, and how many
+    independent outlets reported the stories and events (once ``pantau stories`` has run)."""
+    from pantau.cli.events import outlet_counts
+    from pantau.stories.query import outlet_overview
+
     with _open_store(db, read_only=True) as store:
         stats = store.stats(top=top)
         sample = _example_events(store, examples)
-        click.echo(render_summary(store.path, stats, sample))
+        reach = outlet_overview(store.con, top=top)
+        outlets = outlet_counts(store.con, [e["id"] for e in sample])
+        click.echo(render_summary(store.path, stats, sample, outlets=outlets, reach=reach))
 
 
 def _example_events(store: Any, n: int) -> list[dict[str, Any]]:
@@ -567,8 +573,11 @@ def _bars(
     ]
 
 
-def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]]) -> str:
-    """The store's overview as plain text (what ``make demo`` prints)."""
+def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]], *,
+                   outlets: dict[str, int] | None = None, reach: dict[str, Any] | None = None) -> str:
+    """The store's overview as plain text (what ``make demo`` prints). ``outlets``: each example event's
+    independent outlets (its canonical event's count); ``reach``: ``pantau.stories.query.outlet_overview``
+    (None: ``pantau stories`` has not run)."""
     c = stats["counts"]
     first, last = stats["published_range"]
     out = [f"Pantau store {path}", "=" * min(len(path) + 13, _WIDTH)]
@@ -582,6 +591,7 @@ def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]
     out += ["", "Languages"] + _bars(stats["languages"], lambda p: str(p[0]))
     if stats["flags"]:
         out += ["", "Flags"] + _bars(stats["flags"], lambda p: str(p[0]))
+    out += _reach_lines(reach)
     if not c["events"]:
         out += ["", "No events stored (event stage not installed, or ingested with --no-events)."]
         return "\n".join(out)
@@ -607,9 +617,29 @@ def render_summary(path: str, stats: dict[str, Any], sample: list[dict[str, Any]
             typ = ev["type"] + (f"/{ev['mode']}" if ev.get("mode") else "")
             out.append(f"  {ev.get('day') or '????-??-??'}  {typ}: {actors} → {recips}")
             src = " · ".join(x for x in (ev.get("outlet"), ev["article_id"]) if x)
-            out.append(f"      ({src}, confidence {ev.get('confidence') or 0:.2f})")
+            n = (outlets or {}).get(ev["id"])
+            reported = "" if n is None else f", {n} independent outlet{'' if n == 1 else 's'}"
+            out.append(f"      ({src}, confidence {ev.get('confidence') or 0:.2f}{reported})")
             span = (ev.get("evidence") or [{}])[0].get("text", "")
             if span:
                 out.append(textwrap.fill(f"“{_clip(span, 280)}”", _WIDTH, initial_indent="      ",
                                          subsequent_indent="       "))
     return "\n".join(out)
+
+
+def _reach_lines(reach: dict[str, Any] | None) -> list[str]:
+    """The "Stories and independent outlets" section: copies of one report counted once (issue 24)."""
+    if reach is None or not reach["stories"]:
+        return ["", "Stories: none yet (`pantau stories` groups articles and counts independent outlets)."]
+    by = reach["events_by_outlets"]
+    out = ["", "Stories and independent outlets (syndicated copies counted once)",
+           f"  {reach['stories']} stories · {reach['multi_article']} with several articles ·"
+           f" {reach['multi_outlet']} reported by several outlets"]
+    if reach["events"]:
+        out.append(f"  {reach['events']} canonical events: {by[1]} from one outlet, {by[2]} from two,"
+                   f" {by[3]} from three or more")
+    for s in reach["widest"]:
+        days = f"{s['first_date']}" + (f" … {s['last_date']}" if s["last_date"] != s["first_date"] else "")
+        out.append(f"  {s['n_outlets']:>3} outlets  {_clip(s['title'] or s['id'], 60)}  ({days};"
+                   f" {', '.join(s['outlets'][:4])}{' …' if len(s['outlets']) > 4 else ''})")
+    return out

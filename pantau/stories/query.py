@@ -109,3 +109,34 @@ def story_reasons(con: Any, story_id: str) -> list[dict[str, Any]]:
     return [{"article_id": aid, "published_date": d, "outlet": outlet, "title": title, "p": sim,
              "reason": json.loads(reason) if reason else None}
             for aid, d, outlet, title, sim, reason in rows]
+
+
+def outlet_overview(con: Any, top: int = 5) -> dict[str, Any] | None:
+    """How widely things were reported (issue 24): stories and canonical events by their number of
+    independent outlets (syndicated copies counted once), and the most widely reported stories. None before
+    ``pantau stories`` has run (its tables are missing).
+
+    Why: "how many independent outlets reported it" is one of the questions Pantau answers; the overview of
+    a store (``pantau summary``) should say it, not only the per-event tables."""
+    con = connection(con)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not {"stories", "canonical_events"} <= tables:
+        return None
+    n, multi_art, multi_out = con.execute(
+        "SELECT count(*), count(*) FILTER (n_articles > 1), count(*) FILTER (n_outlets > 1) FROM stories"
+    ).fetchone()
+    ev = dict(con.execute(
+        "SELECT greatest(1, least(coalesce(n_sources, 1), 3)), count(*) FROM canonical_events GROUP BY 1"
+    ).fetchall())
+    widest = con.execute(
+        """SELECT id, title, n_outlets, outlets, n_articles, first_date, last_date FROM stories
+           WHERE n_outlets > 1 ORDER BY n_outlets DESC, n_articles DESC, last_date DESC NULLS LAST, id
+           LIMIT ?""",
+        [top],
+    ).fetchall()
+    keys = ("id", "title", "n_outlets", "outlets", "n_articles", "first_date", "last_date")
+    return {
+        "stories": int(n), "multi_article": int(multi_art or 0), "multi_outlet": int(multi_out or 0),
+        "events": int(sum(ev.values())), "events_by_outlets": {k: int(ev.get(k, 0)) for k in (1, 2, 3)},
+        "widest": [dict(zip(keys, r, strict=True)) for r in widest],
+    }

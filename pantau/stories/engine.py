@@ -66,17 +66,36 @@ class _Run:
         self.sig_rows: list[tuple] = []
         self.dup_rows: dict[str, tuple] = {}
         self.evicted: dict[str, Any] = {}
-        self.stats = {"articles": 0, "duplicates": 0, "stories_new": 0}
+        self.stats = self.empty_stats()
         self.known_stories: set[str] = set()
+        self.has_entities = self._has_entities()
+        self.last_day: date | None = None  # the last day processed (a kept run continues from it)
+        self.undated = False  # in the phase of the undated articles (after every dated one)
+
+    @staticmethod
+    def empty_stats() -> dict[str, int]:
+        return {"articles": 0, "duplicates": 0, "stories_new": 0}
+
+    def _has_entities(self) -> bool:
         probe = "SELECT count(*) FROM (SELECT 1 FROM entities LIMIT 1)"
-        self.has_entities = bool(con.execute(probe).fetchone()[0])
+        return bool(self.con.execute(probe).fetchone()[0])
+
+    def new_call(self) -> None:
+        """A kept run starts another call (StoriesUpdater): fresh counts; the stories known are those
+        still in memory (an evicted story never comes back to memory), so the set stays bounded."""
+        self.stats = self.empty_stats()
+        self.known_stories = set(self.clus.stories)
+        if not self.has_entities:
+            self.has_entities = self._has_entities()
 
     def start(self, day: date | None) -> None:
         self.dedup.load(self.con, day)
         self.clus.load(self.con, day)
         self.known_stories |= set(self.clus.stories)
+        self.undated = day is None
 
     def day(self, day: date | None, arts: list[dict[str, Any]]) -> None:
+        self.last_day = day
         self.dedup.prune(day)
         for s in self.clus.evict(day):
             self.evicted[s.id] = s
@@ -153,21 +172,50 @@ def update_articles(
     ``clusterer``: another merge model or the training oracle (scripts/eval_stories_dev.py)."""
     con = connection(store)
     ensure_schema(con)
+    make = (lambda: clusterer) if clusterer is not None else None
+    stats, _ = _cluster_pending(con, None, flush_days=flush_days, chunk=chunk, progress=progress,
+                                should_stop=should_stop, make_clusterer=make)
+    return stats
+
+
+def _continues(run: _Run | None, first_day: date | None) -> bool:
+    """Can a kept run take the pending articles as they come? Only when they do not go back before the
+    last day it processed (an older article is clustered from the state loaded for its own day, as a
+    fresh run does) and the run is not in its undated phase."""
+    return (run is not None and not run.undated and run.last_day is not None and first_day is not None
+            and first_day >= run.last_day)
+
+
+def _cluster_pending(
+    con: Any, kept: _Run | None, *, flush_days: int = 30, chunk: int = 2000,
+    progress: Callable[[date | None, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    make_clusterer: Callable[[], StoryClusterer] | None = None,
+) -> tuple[dict[str, int], _Run | None]:
+    """Cluster the pending articles, continuing ``kept`` when it can (see :func:`_continues`); returns the
+    stats and the run to keep for the next call (None: nothing worth keeping)."""
     todo = con.execute(
         """SELECT a.id, a.published_date FROM articles a
            WHERE a.id NOT IN (SELECT article_id FROM story_articles)
            ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, a.id"""
     ).fetchall()
-    run = _Run(con, clusterer)
     if not todo:
-        return run.stats
+        if kept is not None:
+            kept.new_call()
+        return (kept.stats if kept is not None else _Run.empty_stats()), kept
     # group into days, keeping order
     days: list[tuple[date | None, list[str]]] = []
     for aid, d in todo:
         if not days or days[-1][0] != d:
             days.append((d, []))
         days[-1][1].append(aid)
-    run.start(days[0][0])
+    if _continues(kept, days[0][0]):
+        run = kept
+        assert run is not None
+        run.new_call()
+    else:
+        run = _Run(con, make_clusterer() if make_clusterer is not None else None)
+        run.start(days[0][0])
     started_undated = days[0][0] is None
     buffer: dict[str, dict[str, Any]] = {}
     n_days = 0
@@ -194,11 +242,11 @@ def update_articles(
         if should_stop is not None and k + 1 < len(days) and should_stop():
             run.flush(d)
             run.stats["interrupted"] = 1
-            return run.stats
+            return run.stats, run
         if n_days % flush_days == 0:
             run.flush(d)
     run.flush(days[-1][0])
-    return run.stats
+    return run.stats, run
 
 
 def update(store: Any, should_stop: Callable[[], bool] | None = None, **kw: Any) -> dict[str, Any]:
@@ -207,30 +255,98 @@ def update(store: Any, should_stop: Callable[[], bool] | None = None, **kw: Any)
     ``should_stop`` (asked between days, chunks of events, chunks of index days and dyads) makes the
     update bounded: work left over is kept in ``story_pending`` (index days, alert dyads) or found again
     (articles and events not yet processed), the next run continues, and the result says ``partial``.
-    Without it everything is done in one run, as before."""
-    from pantau.stories import canonical
+    Without it everything is done in one run, as before. A long-running process that updates often
+    keeps a :class:`StoriesUpdater` instead (the same results without reloading the state each call)."""
+    clusterer = kw.pop("clusterer", None)
+    make = (lambda: clusterer) if clusterer is not None else None  # one call: the clusterer is used once
+    return StoriesUpdater(store, make_clusterer=make).update(should_stop, **kw)
 
-    con = connection(store)
-    t0 = time.perf_counter()
-    ensure_schema(con)
-    gone = retract(con)  # changed or deleted articles are taken out first, then come back as new
-    stats: dict[str, Any] = dict(update_articles(store, should_stop=should_stop, **kw))
-    stats["retracted"] = gone["articles"]
-    days = set(gone["days"])
-    if not stats.pop("interrupted", 0):
-        ev = canonical.update(con, should_stop=should_stop)
-        stats.update({k: v for k, v in ev.items() if k != "days"})
-        days |= ev["days"]
-        if not ev.get("partial"):
-            stats.update(_index_and_alerts(con, days, should_stop))
-            stats["seconds"] = round(time.perf_counter() - t0, 2)
-            return stats
-    # the later stages need every article in its story and every event attached: they wait, and the
-    # days that changed meanwhile are kept so that nothing is lost
-    stats["partial"] = True
-    _save_pending(con, *_merge_pending(con, days, {}))
-    stats["seconds"] = round(time.perf_counter() - t0, 2)
-    return stats
+
+class StoriesUpdater:
+    """``update`` for a long-running process (``pantau watch``): the clustering state is kept between calls.
+
+    Why: each ``update`` loads the near-duplicate window, the active stories and their member vectors
+    from the store (0.35-0.6 s a call at one article a second, growing with the articles of the current
+    day), and the watcher updates after every small batch. This object keeps the run of its previous
+    call and continues it, so a call costs about its new articles; it loads from the store as ``update``
+    does when the kept state may not match the store any more: another writer touched the stories
+    tables since (their fingerprint differs), an article was retracted (changed or deleted), the new
+    articles go back before the last processed day, or the last call failed. Continuing a run is what
+    one ``update`` over all the articles does between days, so N calls give the stories, canonical
+    events and alerts of one run over the same articles (tests/test_watch_stories.py)."""
+
+    def __init__(self, store: Any, make_clusterer: Callable[[], StoryClusterer] | None = None) -> None:
+        """``make_clusterer``: a fresh clusterer for each load from the store (default: the standard one)."""
+        self.store = store
+        self.make_clusterer = make_clusterer
+        self.run: _Run | None = None
+        self.fingerprint: tuple | None = None
+        self.reloads = 0  # calls that had to load the state from the store (for the watcher's status)
+        self._schema = False
+
+    def invalidate(self) -> None:
+        """Forget the kept state: the next call loads it from the store."""
+        self.run = None
+        self.fingerprint = None
+
+    def _valid(self, con: Any) -> bool:
+        return self.run is not None and self.fingerprint == _fingerprint(con)
+
+    def update(self, should_stop: Callable[[], bool] | None = None, **kw: Any) -> dict[str, Any]:
+        """One ``update`` (same arguments and result), continuing the kept state when it is valid."""
+        from pantau.stories import canonical
+
+        con = connection(self.store)
+        t0 = time.perf_counter()
+        if not self._schema:
+            ensure_schema(con)
+            self._schema = True
+        if not self._valid(con):
+            self.invalidate()
+        gone = retract(con)  # changed or deleted articles are taken out first, then come back as new
+        if gone["articles"]:
+            self.invalidate()  # their stories' aggregates were recomputed in the store
+        kept = self.run
+        self.run = None  # until this call has succeeded
+        stats_a, run = _cluster_pending(
+            con, kept, should_stop=should_stop, make_clusterer=self.make_clusterer, **kw
+        )
+        if run is not None and run is not kept:
+            self.reloads += 1
+        stats: dict[str, Any] = dict(stats_a)
+        stats["retracted"] = gone["articles"]
+        days = set(gone["days"])
+        partial = bool(stats.pop("interrupted", 0))
+        if not partial:
+            ev = canonical.update(con, should_stop=should_stop)
+            stats.update({k: v for k, v in ev.items() if k != "days"})
+            days |= ev["days"]
+            if not ev.get("partial"):
+                stats.update(_index_and_alerts(con, days, should_stop))
+                self._keep(con, run)
+                stats["seconds"] = round(time.perf_counter() - t0, 2)
+                return stats
+        # the later stages need every article in its story and every event attached: they wait, and the
+        # days that changed meanwhile are kept so that nothing is lost
+        stats["partial"] = True
+        _save_pending(con, *_merge_pending(con, days, {}))
+        self._keep(con, run)
+        stats["seconds"] = round(time.perf_counter() - t0, 2)
+        return stats
+
+    def _keep(self, con: Any, run: _Run | None) -> None:
+        self.run = run
+        self.fingerprint = _fingerprint(con) if run is not None else None
+
+
+def _fingerprint(con: Any) -> tuple:
+    """What another writer of the stories layer would change: the membership table's size and last row,
+    the stories' count and the clustering meta (document count and day of the decayed frequencies)."""
+    return tuple(con.execute(
+        """SELECT (SELECT count(*) FROM story_articles), (SELECT max(rowid) FROM story_articles),
+                  (SELECT count(*) FROM stories), (SELECT count(*) FROM article_signatures),
+                  (SELECT value FROM story_meta WHERE key = 'meta')"""
+    ).fetchone())
 
 
 _INDEX_DAYS_CHUNK = 200

@@ -62,3 +62,25 @@ def test_stories_show_independent_outlets(server: str, page: Any) -> None:
     assert shown == [e["n_sources"] for e in story["events"]]
     assert pw.page.locator(".n-outlets").first.inner_text() == str(story["n_outlets"])
     assert not pw.errors, pw.errors
+
+
+def test_overview_day_events_show_independent_outlets(server: str, page: Any) -> None:
+    """Clicking a point of the overview chart lists that day's events with each one's independent outlets."""
+    pw = page
+    pw.page.goto(server + "/")
+    pw.page.wait_for_selector("body[data-chart='ready']")
+    pt = pw.page.locator("#chart-score circle.pt").first
+    day, dyad = pt.get_attribute("data-day"), pt.get_attribute("data-series")
+    pt.click()
+    pw.page.wait_for_selector("#day-events tr.row td.sources")
+    items = _api(server, "/api/events", dyad=dyad, limit=100, **{"from": day, "to": day})["items"]
+    want = {e["id"]: e["n_sources"] for e in items}
+    got = pw.page.eval_on_selector_all(
+        "#day-events tr.row",
+        "rows => rows.map(r => [r.dataset.id, r.querySelector('td.sources').innerText])",
+    )
+    assert len(got) == len(want) > 0
+    assert {i: (int(t) if t else None) for i, t in got} == want
+    heads = pw.page.locator("#day-events thead th").all_inner_texts()
+    assert len(heads) == pw.page.locator("#day-events tr.row").first.locator("td").count()
+    assert not pw.errors, pw.errors

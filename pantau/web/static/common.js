@@ -140,19 +140,24 @@ P.eventDetail = (ev) => {
 /* A table of event summaries whose rows expand into P.eventDetail. */
 P.eventTable = (container, items, opts = {}) => {
   if (!items.length) { container.innerHTML = `<p class="muted">${P.esc(P.t("events.none"))}</p>`; return; }
-  const head = ["col.date", "col.type", "col.actor", "col.recipient", "col.outlet", "col.article"]
-    .map((k) => `<th>${P.esc(P.t(k))}</th>`).join("");
+  // "How many independent outlets reported it" (issue 24): the canonical event's count, syndicated copies
+  // counted once (empty before `pantau stories` has run), wherever the items carry it (/api/events: the
+  // Overview's day list and the Events page).
+  const src = items.some((e) => "n_sources" in e);
+  const cols = ["col.date", "col.type", "col.actor", "col.recipient", "col.outlet", ...(src ? ["col.sources"] : []), "col.article"];
+  const head = cols.map((k) => `<th${k === "col.sources" ? ` title="${P.esc(P.t("col.sources_title"))}"` : ""}>${P.esc(P.t(k))}</th>`).join("");
   const rows = items.map((e) => `<tr class="row" data-id="${P.esc(e.id)}">
       <td class="nowrap">${P.esc(P.date(e.date) || "—")}</td><td class="nowrap">${P.typeBadge(e.type, e.quad)}${e.mode ? ` <span class="muted small mode">${P.esc(P.v("mode", e.mode))}</span>` : ""}${e.factuality && e.factuality !== "asserted" ? ` <span class="muted small fact">${P.esc(P.v("fact", e.factuality))}</span>` : ""}</td>
       <td>${P.codes(e.actor_codes)}</td><td>${P.codes(e.recipient_codes)}</td>
-      <td>${P.esc(e.outlet || "")}</td><td>${P.esc(P.title(e.article_title))}</td></tr>`).join("");
+      <td>${P.esc(e.outlet || "")}</td>${src ? `<td class="num sources">${P.esc(e.n_sources ?? "")}</td>` : ""}
+      <td>${P.esc(P.title(e.article_title))}</td></tr>`).join("");
   container.innerHTML = `<table class="data events"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
   container.querySelectorAll("tr.row").forEach((tr) => tr.addEventListener("click", async () => {
     const next = tr.nextElementSibling;
     if (next && next.classList.contains("detail")) { next.remove(); return; }
     const detail = document.createElement("tr");
     detail.className = "detail";
-    detail.innerHTML = `<td colspan="6">${P.esc(P.t("common.loading"))}</td>`;
+    detail.innerHTML = `<td colspan="${cols.length}">${P.esc(P.t("common.loading"))}</td>`;
     tr.after(detail);
     try {
       const ev = await P.api("/api/events/" + encodeURIComponent(tr.dataset.id));

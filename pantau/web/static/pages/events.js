@@ -12,25 +12,6 @@
     if (el && el.type === "checkbox") el.checked = v === "1"; else if (el) el.value = v;
   }
   const LIMIT = 50;
-  // "How many independent outlets reported it": the canonical event's count (copies counted once), as a
-  // column after the outlet; an expanded row spans it too.
-  const addSources = (table, items) => {
-    const head = table.querySelector("thead tr");
-    const outletCol = head ? [...head.children].findIndex((th) => th.textContent === P.t("col.outlet")) : -1;
-    if (outletCol < 0) return;
-    const th = document.createElement("th");
-    th.textContent = P.t("col.sources");
-    th.title = P.t("col.sources_title");
-    head.children[outletCol + 1].before(th);
-    const byId = new Map(items.map((e) => [String(e.id), e]));
-    table.querySelectorAll("tbody tr.row").forEach((tr) => {
-      const e = byId.get(tr.dataset.id) || {};
-      const td = document.createElement("td");
-      td.className = "num sources";
-      td.textContent = e.n_sources ?? "";
-      tr.children[outletCol + 1].before(td);
-    });
-  };
   const load = async (offset) => {
     const params = Object.fromEntries(new FormData(form).entries());
     const table = document.getElementById("table");
@@ -42,8 +23,7 @@
     try {
       const { all, ...filters } = params;
       const page = await P.api("/api/events", { ...filters, sort, limit: LIMIT, offset });
-      P.eventTable(table, page.items, { onExpand: (tr) => { tr.firstElementChild.colSpan = 7; } });
-      addSources(table, page.items);
+      P.eventTable(table, page.items);
       P.pager(document.getElementById("pager"), page, load);
       document.body.dataset.total = page.total;
       const url = new URL(location.href);

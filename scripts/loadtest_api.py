@@ -4,20 +4,26 @@
 Starts the server on 127.0.0.1 over a store (or uses --url, which must be a loopback address), runs
 --clients async httpx clients for --seconds (and at most --max-requests requests in all) over a mix of
 read endpoints, then prints errors (must be 0), latency percentiles, throughput, and the server's RSS
-at start and end. With --ingest-every S it also posts one article every S seconds to POST /api/ingest
-(the server is started with a token, on a copy of the store, since ingest writes) and reports the
-ingest jobs: reads must stay fast while the worker writes.
+at start and end. With --ingest-every S it also posts a batch of --ingest-batch corpus articles every S
+seconds to POST /api/ingest (the server is started with a token, on a copy of the store, since ingest
+writes) and reports the ingest jobs and throughput: reads must stay fast while the worker writes. The
+server's CPU seconds (and its NLP child's) during the measured run are printed too: on a shared machine
+they vary less than wall-clock latencies. Replies served from the server's read cache carry
+``X-Cache: hit``; their share is printed.
 
-    python scripts/loadtest_api.py --db /tmp/pantau-bench.duckdb --clients 50 --seconds 30
-    python scripts/loadtest_api.py --db /tmp/pantau-bench.duckdb --ingest-every 2
+    python scripts/gen_events.py --out /tmp/pantau-1m.duckdb --events 1000000
+    python scripts/loadtest_api.py --db /tmp/pantau-1m.duckdb --clients 50 --seconds 30
+    python scripts/loadtest_api.py --db /tmp/pantau-1m.duckdb --ingest-every 1 --ingest-batch 2
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import ipaddress
 import json
+import os
 import random
 import shutil
 import socket
@@ -34,7 +40,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_api import free_port, pct, start_server  # noqa: E402
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "seeds.jsonl"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news_id.jsonl.gz"
+ARTICLE_FIELDS = ("id", "url", "title", "published", "outlet", "text")
 TOKEN = "loadtest-token"
 
 
@@ -44,6 +51,26 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """Direct child processes (the ingest worker's NLP process)."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids
 
 
 def require_loopback(url: str) -> None:
@@ -82,27 +109,37 @@ def request_mix(client: httpx.Client) -> list[tuple[str, dict[str, Any]]]:
     return mix
 
 
-def seed_articles() -> list[dict[str, Any]]:
-    """Articles to ingest: the shared seeds (the pipeline sees real Indonesian news)."""
-    if not SEEDS.exists():
-        return [{"text": "Rusia menyerang Ukraina di Kyiv pada Senin.", "title": "Serangan"}]
-    return [json.loads(line) for line in SEEDS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def corpus_articles(n: int, max_chars: int = 8000) -> list[dict[str, Any]]:
+    """The first ``n`` corpus articles of at most ``max_chars`` characters (news as the monitor sees it),
+    with the fields POST /api/ingest takes; read at run time from ../shared (nothing is copied)."""
+    if not CORPUS.exists():
+        raise SystemExit(f"{CORPUS} not found: --ingest-every needs the shared corpus")
+    arts: list[dict[str, Any]] = []
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec.get("text") and len(rec["text"]) <= max_chars:
+                arts.append({k: rec[k] for k in ARTICLE_FIELDS if rec.get(k) is not None})
+            if len(arts) >= n:
+                break
+    return arts
 
 
-async def ingest_loop(base: str, every: float, seconds: float, out: dict[str, Any]) -> None:
-    """Post one article every ``every`` seconds (a fresh id each time) and record the replies."""
-    arts = seed_articles()
+async def ingest_loop(
+    base: str, every: float, batch: int, seconds: float, arts: list[dict[str, Any]], out: dict[str, Any]
+) -> None:
+    """Post ``batch`` articles every ``every`` seconds (the corpus in order: new articles while it lasts,
+    the store is a fresh copy) and record the replies."""
     deadline = time.monotonic() + seconds
     headers = {"Authorization": f"Bearer {TOKEN}"}
     i = 0
     async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
         while time.monotonic() < deadline:
-            art = dict(arts[i % len(arts)])
-            art["id"] = f"loadtest-{time.time_ns()}-{i}"
-            i += 1
+            body = [arts[(i + k) % len(arts)] for k in range(batch)]
+            i += batch
             t = time.perf_counter()
             try:
-                r = await client.post("/api/ingest", json=art)
+                r = await client.post("/api/ingest", json=body)
                 out["post_ms"].append((time.perf_counter() - t) * 1000)
                 out["status"][r.status_code] = out["status"].get(r.status_code, 0) + 1
                 if r.status_code == 202:
@@ -112,17 +149,36 @@ async def ingest_loop(base: str, every: float, seconds: float, out: dict[str, An
             await asyncio.sleep(every)
 
 
-def job_summary(base: str, jobs: list[str]) -> dict[str, int]:
+def wait_for_nlp(base: str, art: dict[str, Any], timeout: float = 300.0) -> None:
+    """Ingest one article and wait until it is stored: the NLP models are loaded before the measured run
+    (loading them takes a core for seconds; that is start-up, not ingest under load)."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=base, timeout=30, headers=headers) as c:
+        job = c.post("/api/ingest", json={**art, "id": "loadtest-warm-up"}).json()["id"]
+        deadline = time.monotonic() + timeout
+        while c.get(f"/api/ingest/{job}").json()["status"] in ("queued", "running"):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the warm-up ingest job did not finish in {timeout:.0f} s")
+            time.sleep(0.5)
+
+
+def job_summary(base: str, jobs: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Jobs by status, and their records by outcome (inserted, unchanged, errors...)."""
     by: dict[str, int] = {}
+    records: dict[str, int] = {}
     with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         for j in jobs:
-            st = c.get(f"/api/ingest/{j}").json().get("status", "?")
+            view = c.get(f"/api/ingest/{j}").json()
+            st = view.get("status", "?")
             by[st] = by.get(st, 0) + 1
-    return by
+            for k, v in (view.get("counts") or {}).items():
+                if k != "records":
+                    records[k] = records.get(k, 0) + v
+    return by, records
 
 
 async def run(
-    base: str, clients: int, seconds: float, max_requests: int
+    base: str, clients: int, seconds: float, max_requests: int, hits: list[int] | None = None
 ) -> tuple[list[float], list[str], int]:
     with httpx.Client(base_url=base, timeout=30) as c:
         mix = request_mix(c)
@@ -146,6 +202,8 @@ async def run(
                     errors.append(f"{r.status_code} {path} {params}")
                 else:
                     r.json()
+                    if hits is not None and r.headers.get("x-cache") == "hit":
+                        hits.append(1)
             except (httpx.HTTPError, ValueError) as exc:
                 errors.append(f"{type(exc).__name__} {path}: {exc!r}")
             latencies.append((time.perf_counter() - t) * 1000)
@@ -163,12 +221,21 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--max-requests", type=int, default=200_000)
     ap.add_argument("--rounds", type=int, default=1, help="repeat the run to see whether RSS keeps growing")
-    ap.add_argument("--ingest-every", type=float, default=0.0, help="post an article every S s (0: off)")
+    ap.add_argument("--ingest-every", type=float, default=0.0, help="post a batch every S s (0: off)")
+    ap.add_argument("--ingest-batch", type=int, default=1, help="corpus articles per POST (1-1000)")
     args = ap.parse_args()
     if not 1 <= args.clients <= 500 or not 0 < args.seconds <= 600 or not 1 <= args.rounds <= 10:
         raise SystemExit("--clients must be 1-500, --seconds at most 600, --rounds 1-10")
+    if not 1 <= args.ingest_batch <= 1000:
+        raise SystemExit("--ingest-batch must be 1-1000")
     proc: subprocess.Popen[bytes] | None = None
-    ingest: dict[str, Any] = {"post_ms": [], "status": {}, "jobs": [], "errors": [], "job_states": {}}
+    ingest: dict[str, Any] = {
+        "post_ms": [], "status": {}, "jobs": [], "errors": [], "job_states": {}, "records": {}
+    }
+    arts: list[dict[str, Any]] = []
+    if args.ingest_every:
+        posts = int(args.seconds * args.rounds / args.ingest_every) + 1
+        arts = corpus_articles(posts * args.ingest_batch)
     if args.url:
         base = args.url.rstrip("/")
         require_loopback(base)
@@ -188,6 +255,8 @@ def main() -> None:
         # Warm-up: one short concurrent round loads the store's columns into DuckDB's buffer pool, so
         # that RSS at start is the steady state and growth after it would mean a leak.
         asyncio.run(run(base, args.clients, min(10.0, args.seconds), args.max_requests))
+        if args.ingest_every:
+            wait_for_nlp(base, arts[-1])
         rss_start = rss_mb(pid) if pid else float("nan")
         samples: list[float] = []
         stop = threading.Event()
@@ -198,12 +267,20 @@ def main() -> None:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        kids = children(pid) if pid else []
+        cpu0 = (cpu_s(pid), sum(cpu_s(k) for k in kids)) if pid else (0.0, 0.0)
         t0 = time.monotonic()
-        latencies, errors, sent = [], [], 0
+        latencies: list[float] = []
+        errors: list[str] = []
+        hits: list[int] = []
+        sent = 0
+
         async def measured() -> tuple[list[float], list[str], int]:
-            tasks = [run(base, args.clients, args.seconds, args.max_requests)]
+            tasks = [run(base, args.clients, args.seconds, args.max_requests, hits)]
             if args.ingest_every:
-                tasks.append(ingest_loop(base, args.ingest_every, args.seconds, ingest))
+                tasks.append(
+                    ingest_loop(base, args.ingest_every, args.ingest_batch, args.seconds, arts, ingest)
+                )
             return (await asyncio.gather(*tasks))[0]
 
         for i in range(args.rounds):
@@ -217,11 +294,13 @@ def main() -> None:
                     flush=True,
                 )
         elapsed = time.monotonic() - t0
+        cpu_server = cpu_s(pid) - cpu0[0] if pid else float("nan")
+        cpu_nlp = sum(cpu_s(k) for k in kids) - cpu0[1] if pid else float("nan")
         stop.set()
         sampler.join()
         rss_end = rss_mb(pid) if pid else float("nan")
         if args.ingest_every:
-            ingest["job_states"] = job_summary(base, ingest["jobs"])
+            ingest["job_states"], ingest["records"] = job_summary(base, ingest["jobs"])
     finally:
         if proc is not None:
             t_stop = time.monotonic()
@@ -231,6 +310,10 @@ def main() -> None:
     print(
         f"{args.clients} clients, {elapsed:.1f} s, {sent} requests, {sent / elapsed:.1f} req/s, "
         f"errors={len(errors)}"
+    )
+    print(
+        f"cache hits {len(hits) / max(1, len(latencies)):.0%}; server CPU {cpu_server:.1f} s "
+        f"({1000 * cpu_server / max(1, sent):.1f} ms a request), NLP child CPU {cpu_nlp:.1f} s"
     )
     if latencies:
         print(
@@ -245,9 +328,11 @@ def main() -> None:
     )
     if args.ingest_every:
         posts = ingest["post_ms"]
+        stored = ingest["records"].get("stored", 0)
         print(
-            f"ingest: {len(posts)} posts, replies {ingest['status']}, post p95={pct(posts, 95):.0f} ms, "
-            f"jobs at end {ingest['job_states']}, "
+            f"ingest: {len(posts)} posts of {args.ingest_batch}, replies {ingest['status']}, "
+            f"post p95={pct(posts, 95):.0f} ms, jobs at end {ingest['job_states']}, "
+            f"records {ingest['records']}, {stored / elapsed:.2f} articles/s stored during the run, "
             f"errors={len(ingest['errors'])}"
         )
     for e in errors[:10]:

@@ -40,6 +40,11 @@ class FakeStore:
     def upsert(self, result: Any) -> str:
         return "inserted"
 
+    def upsert_many(self, results: list[Any]) -> list[Any]:
+        from pantau.store import UpsertOutcome
+
+        return [UpsertOutcome(r.article.id, "inserted") for r in results]
+
     def close(self) -> None:
         pass
 

@@ -6,6 +6,14 @@ cursors (``con.cursor()``) are. The server opens the file read-only unless
 ingest is enabled (a token is configured); read endpoints only ever run the
 constant SELECT statements of :mod:`pantau.store.filters` with bound parameters,
 so they never write. Writes (ingest) are serialised by a lock.
+
+Two write counters (``Database.generation``) key the GET reply cache
+(:class:`pantau.api.middleware.ReadCache`): ``writes`` moves with every write, ``stories`` only with
+writes that can change what the stories stage made (stories, the escalation index, alerts) or what is
+read through it: a stories slice, or an article replaced (its events are read through
+``story_articles``). Why two: while articles arrive (one a second or more under ``pantau watch`` or a
+stream of ingests) the index, alert and story replies - the heaviest reads - stay cached until the
+stories stage runs, instead of being dropped with every new article.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -39,6 +47,13 @@ def ensure_schema(path: str | Path) -> None:
         con.close()
 
 
+class Generation(NamedTuple):
+    """The write counters a cached reply is checked against (see the module docstring)."""
+
+    writes: int
+    stories: int
+
+
 class Database:
     """Holds the process-wide connection and hands out cursors."""
 
@@ -54,9 +69,10 @@ class Database:
         self.write_lock = threading.Lock()
         self._tables: dict[str, set[str]] = {}
         self._tables_at = 0.0
-        self.generation = 0  # bumped by invalidate(): read caches key on it
+        self._writes = 0  # bumped by invalidate(): read caches key on them (``generation``)
+        self._stories_writes = 0  # bumped by invalidate(stories=True)
         self.last_read = 0.0  # time.monotonic() of the last API request that used the store
-        self._fresh: tuple[int, bool] | None = None  # (generation, derived data fresh)
+        self._fresh: tuple[Generation, bool] | None = None  # (generation, derived data fresh)
 
     def close(self) -> None:
         self.con.close()
@@ -91,10 +107,20 @@ class Database:
         """Whether reads came in the last ``within_s`` seconds (background work then yields to them)."""
         return time.monotonic() - self.last_read < within_s
 
-    def invalidate(self) -> None:
-        """The store changed (a write finished): table list and cached replies are out of date."""
+    def invalidate(self, *, stories: bool = True) -> None:
+        """The store changed (a write finished): table list and cached replies are out of date.
+
+        ``stories=False`` when the write only added articles (and their rows) that no stories slice has
+        seen yet: replies made from the stories stage's tables stay valid (see the module docstring)."""
         self._tables_at = 0.0
-        self.generation += 1
+        self._writes += 1
+        if stories:
+            self._stories_writes += 1
+
+    @property
+    def generation(self) -> Generation:
+        """Both write counters (the reply cache and :meth:`derived_fresh` key on them)."""
+        return Generation(self._writes, self._stories_writes)
 
     def derived_fresh(self, cur: duckdb.DuckDBPyConnection) -> bool:
         """Whether the store's derived data (:mod:`pantau.store.derived`) matches its events, in ``cur``'s

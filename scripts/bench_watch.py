@@ -19,22 +19,21 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import html
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from pantau.watch.testing import HTML, RSS, LocalServer, free_port, page, rss
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -53,14 +52,9 @@ def corpus_pages(n: int) -> list[tuple[str, bytes]]:
             text = a.get("text") or ""
             if not (500 < len(text) < 8000):
                 continue
-            title = html.escape(a.get("title") or "")
-            paras = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-            body = (
-                f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
-                f"<header>{html.escape(a.get('outlet') or '')}</header><article><h1>{title}</h1>{paras}"
-                f"</article><footer>Hak cipta</footer></body></html>"
-            )
-            rendered.append((a.get("title") or "", body.encode("utf-8")))
+            title = a.get("title") or ""
+            body = page(title, text.split("\n"), nav=a.get("outlet") or "", escape=True)
+            rendered.append((title, body))
     out: list[tuple[str, bytes]] = []
     for i in range(n):  # one saved page in four
         if i % 4 == 3 and saved:
@@ -71,37 +65,17 @@ def corpus_pages(n: int) -> list[tuple[str, bytes]]:
 
 
 class Site:
-    """The feed and its pages; ``add`` puts the next item on the feed."""
+    """The feed and its pages on a local server; ``add`` puts the next item on the feed."""
 
     def __init__(self, pages: list[tuple[str, bytes]]) -> None:
         self.pages = pages
         self.items: list[tuple[int, str, float]] = []  # (n, title, when added)
         self.lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                if self.path == "/feed":
-                    body, ctype = site.feed(), "application/rss+xml"
-                elif self.path.startswith("/p/"):
-                    n = int(self.path[3:])
-                    body, ctype = site.pages[n % len(site.pages)][1], "text/html; charset=utf-8"
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.server = LocalServer(log_requests=False)
+        self.url = self.server.url
+        self.server.routes["/feed"] = lambda _request: (200, RSS, self.feed())
+        for n, (_title, body) in enumerate(pages):
+            self.server.routes[f"/p/{n}"] = (200, HTML, body)
 
     def link(self, n: int) -> str:
         return f"{self.url}/p/{n}"
@@ -115,15 +89,11 @@ class Site:
     def feed(self) -> bytes:
         with self.lock:
             latest = self.items[-FEED_ITEMS:]
-        xml = "".join(
-            f"<item><title>{html.escape(title)}</title><link>{self.link(n)}</link><guid>{self.link(n)}</guid>"
-            f"<pubDate>{formatdate(t, usegmt=True)}</pubDate></item>"
+        items = [
+            {"title": title, "link": self.link(n), "date": formatdate(t, usegmt=True)}
             for n, title, t in reversed(latest)
-        )
-        return (
-            f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench</title>'
-            f"{xml}</channel></rss>"
-        ).encode()
+        ]
+        return rss(items, "Bench", escape=True)
 
 
 def article_id(url: str) -> str:
@@ -199,12 +169,6 @@ class Tracker:
 
     def lags(self, ns: list[int], which: dict[int, float]) -> list[float]:
         return [which[n] - self.added[n] for n in ns if n in which]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
@@ -340,6 +304,8 @@ def main() -> None:
                 "sustained_rate_per_s": max(held or [0]),
                 "watcher_lag": (status.get("watch") or {}).get("lag"),
                 "watcher_stage_seconds": (status.get("watch") or {}).get("seconds"),
+                "watcher_stories_updates": (status.get("watch") or {}).get("stories_updates"),
+                "watcher_gc_full": (status.get("watch") or {}).get("gc_full"),
                 "rss_every_30s_mib": [m for _, m in tracker.rss],
                 "articles": status.get("articles"),
                 "events": status.get("events"),

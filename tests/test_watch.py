@@ -9,8 +9,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,60 +20,8 @@ from pantau.pipeline import Stages
 from pantau.watch import Watcher
 from pantau.watch.config import ConfigError, FeedSource, WatchConfig, from_mapping, load
 from pantau.watch.sources import parse_feed
-
-Reply = tuple[int, dict[str, str], bytes]
-Route = Reply | Callable[[BaseHTTPRequestHandler], Reply]
-
-
-class Server:
-    """A local HTTP server with programmable routes; it logs each request (path, headers, body)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.log: list[tuple[str, str, dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self, method: str) -> None:
-                body = (
-                    self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method == "POST" else b""
-                )
-                outer.log.append((method, self.path, dict(self.headers), body))
-                route = outer.routes.get(self.path)
-                status, headers, payload = (
-                    (404, {}, b"not found") if route is None else (route(self) if callable(route) else route)
-                )
-                try:
-                    self.send_response(status)
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    if payload:
-                        self.wfile.write(payload)
-                except OSError:  # the client gave up (timeout tests)
-                    pass
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                self._serve("GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                self._serve("POST")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def gets(self, path: str) -> list[dict[str, str]]:
-        return [h for m, p, h, _ in self.log if m == "GET" and p == path]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+from pantau.watch.testing import HTML, Reply, page, rss
+from pantau.watch.testing import LocalServer as Server
 
 
 @pytest.fixture()
@@ -82,27 +30,6 @@ def server() -> Iterator[Server]:
     yield s
     s.close()
 
-
-def page(title: str, paragraphs: list[str]) -> bytes:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f"<html><head><title>{title}</title></head><body><nav>Beranda | Indeks</nav><article><h1>{title}</h1>"
-        f"{body}</article><footer>Hak cipta</footer></body></html>"
-    ).encode()
-
-
-def rss(items: list[dict[str, str]], title: str = "Kabar Uji") -> bytes:
-    xml = "".join(
-        f"<item><title>{i['title']}</title><link>{i['link']}</link><guid>{i['link']}</guid>"
-        f"<pubDate>{i.get('date', 'Mon, 07 Dec 2026 08:00:00 GMT')}</pubDate>"
-        f"<description>{i.get('summary', '')}</description></item>"
-        for i in items
-    )
-    head = '<?xml version="1.0"?><rss version="2.0">'
-    return f"{head}<channel><title>{title}</title>{xml}</channel></rss>".encode()
-
-
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 # self-written news paragraphs (not from the evaluation data)
 PARAS = [
     "Pemerintah kota Bandung meresmikan taman baru di kawasan utara pada Senin pagi.",

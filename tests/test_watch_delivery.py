@@ -11,10 +11,11 @@ import json
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from test_watch import HTML, Reply, Server, config, page, rss, watcher
+from test_watch import Server, config, watcher
 
 from pantau.watch import Watcher
 from pantau.watch.config import FeedSource, Webhook
+from pantau.watch.testing import HTML, Reply, page, rss
 
 SECRET = "geheim-123"
 TOWNS = ["Kharkiv", "Odesa", "Kherson", "Sumy", "Dnipro", "Lviv"]

@@ -12,7 +12,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import duckdb
-from test_watch import HTML, PARAS, Reply, Server, page, rss
+from test_watch import PARAS
+
+from pantau.watch.testing import HTML, Reply, page, rss
+from pantau.watch.testing import LocalServer as Server
 
 N = 24
 

@@ -158,7 +158,7 @@ def test_batches_equal_one_run(tmp_path: Path) -> None:
         for batch in batches:  # one batch a day, each followed by its stories update
             w.process(_items(batch))
         assert not w.stories_pending
-        assert w.counts["stories_updates"] == len(batches)
+        assert w.status()["stories_updates"]["n"] == len(batches)
         assert w._stories.reloads == 1, "the state is loaded once and then kept"
         assert snapshot(w.store.con) == expected
     finally:

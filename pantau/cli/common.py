@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
@@ -13,6 +13,16 @@ import click
 # One wording for the shared options of every command (the same as `pantau ingest --db`).
 DB_HELP = "Database file (default: $PANTAU_DB, else ./pantau.duckdb)."
 db_option = click.option("--db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def log_level_option(default: str) -> Callable[[Any], Any]:
+    """``--log-level`` of the long-running commands (``serve``, ``watch``): one spelling and one set of
+    levels; each command keeps its own default (a server is quiet, a monitor says what it does)."""
+    return click.option(
+        "--log-level", default=default, show_default=True, type=click.Choice(LOG_LEVELS),
+        help="Messages of this level and above go to stderr.",
+    )
 
 
 class UpperChoice(click.Choice):

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pantau.cli import main
+from pantau.cli.common import log_level_option
 
 
 def _default_db() -> str:
@@ -45,12 +46,7 @@ def _default_db() -> str:
     help="Host header to accept besides localhost, 127.0.0.1, [::1] and --host (repeatable; '*' "
     "accepts any). Guards against DNS rebinding.",
 )
-@click.option(
-    "--log-level",
-    default="warning",
-    show_default=True,
-    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-)
+@log_level_option("warning")
 def serve(
     db_path: str,
     host: str,

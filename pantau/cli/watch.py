@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from pantau.cli import main
+from pantau.cli.common import log_level_option
 
 
 def _config(
@@ -142,12 +143,7 @@ def _status(db: str) -> dict[str, Any]:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=None, help="With --serve: port (default 8000)."
 )
-@click.option(
-    "--log-level",
-    default="info",
-    show_default=True,
-    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-)
+@log_level_option("info")
 def watch(
     config: Path | None,
     feeds: tuple[str, ...],

@@ -87,6 +87,9 @@ class Watcher:
         self._stories_at = 0.0  # when the last stories update ended (monotonic)
         self._awaiting: list[tuple[str, str, float]] = []  # stored articles waiting for the stories update
         self._stories: Any = None  # the StoriesUpdater (its state kept between updates), made on first use
+        # for the status: stories updates (how many, state reloads, the slowest), full garbage collections
+        self.stories_calls: dict[str, float] = {"updates": 0, "reloads": 0, "max_s": 0.0}
+        self.gc_full: dict[str, float] = {"n": 0, "seconds": 0.0, "max_s": 0.0}
         self._gc_at: float | None = None
 
     # -- items in --------------------------------------------------------------------
@@ -136,8 +139,10 @@ class Watcher:
         if phase == "start":
             self._gc_at = time.perf_counter()
         elif self._gc_at is not None:
-            self.seconds["gc"] += time.perf_counter() - self._gc_at
-            self.counts["gc_full"] += 1
+            took = time.perf_counter() - self._gc_at
+            self.gc_full["n"] += 1
+            self.gc_full["seconds"] += took
+            self.gc_full["max_s"] = max(self.gc_full["max_s"], took)
             self._gc_at = None
 
     def _skip(self, results: list[Result]) -> list[bool]:
@@ -238,7 +243,7 @@ class Watcher:
             self._stories = StoriesUpdater(self.store)
         deadline = time.monotonic() + self.cfg.stories_budget_s
         t0 = time.perf_counter()
-        self.counts["stories_updates"] += 1
+        self.stories_calls["updates"] += 1
         try:
             with self.write_lock:
                 stats = self._stories.update(
@@ -251,8 +256,10 @@ class Watcher:
             self.stories_pending = False
             return {"error": f"{type(exc).__name__}: {exc}"}
         finally:
-            self.seconds["stories"] += time.perf_counter() - t0
-            self.counts["stories_reloads"] = self._stories.reloads
+            took = time.perf_counter() - t0
+            self.seconds["stories"] += took
+            self.stories_calls["reloads"] = self._stories.reloads
+            self.stories_calls["max_s"] = max(self.stories_calls["max_s"], took)
         self._stories_at = time.monotonic()
         self.stories_pending = bool(stats.get("partial"))
         if not self.stories_pending:
@@ -388,6 +395,13 @@ class Watcher:
             delivered=dict(self.delivery.sent),
             lag={"n": len(lags), "p50_s": percentile(lags, 50), "p95_s": percentile(lags, 95)},
             seconds={k: round(v, 1) for k, v in self.seconds.items()},
+            stories_updates={
+                "n": int(self.stories_calls["updates"]),
+                "reloads": int(self.stories_calls["reloads"]),
+                "mean_s": round(self.seconds["stories"] / max(1, self.stories_calls["updates"]), 3),
+                "max_s": round(self.stories_calls["max_s"], 2),
+            },
+            gc_full={k: round(v, 3) for k, v in self.gc_full.items()},
         )
 
     def write_status(self, running: bool = True) -> None:

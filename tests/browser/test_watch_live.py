@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from pantau.watch.testing import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -35,12 +36,6 @@ SECOND = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _status(base: str) -> dict[str, Any]:
     return httpx.get(base + "/api/status", timeout=5).json()
 
@@ -50,7 +45,7 @@ def live(browser: Any, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "first.jsonl").write_text(json.dumps(FIRST) + "\n", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable,
         "-c",

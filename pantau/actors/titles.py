@@ -13,7 +13,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from pantau.actors.analysis import INSTITUTIONAL, SPACE_GAP_RE, Analysis, Mention, Tok, gap_before, tokenize
+from pantau.actors.analysis import (
+    INSTITUTIONAL,
+    SPACE_GAP_RE,
+    Analysis,
+    Chunk,
+    Mention,
+    Tok,
+    gap_before,
+    tokenize,
+)
 from pantau.actors.coref import remember_surnames
 from pantau.actors.kb import KBEntry
 from pantau.actors.names import is_word, unknown_name_span
@@ -49,6 +58,12 @@ def between_ok(joiners: set[tuple[str, ...]], toks: list[Tok], a: int, b: int, t
     if tuple(t.lower for t in toks[a:b]) not in joiners:
         return False
     return all(SPACE_GAP_RE.match(text[toks[k - 1].end : toks[k].start]) for k in range(a, b + 1) if k > 0)
+
+
+def _owner_follows(chunks: list[Chunk], k: int, owner: KBEntry | None) -> bool:
+    """An owner was found and the next chunk is a KB actor: what may extend the title past the owner
+    (a bracketed short form of the owner, an envoy's posting); the caller checks which."""
+    return owner is not None and k < len(chunks) and chunks[k].kind == "kb"
 
 
 def compose_title(res: ActorResolver, st: Analysis, k: int) -> int:
@@ -121,29 +136,21 @@ def compose_title(res: ActorResolver, st: Analysis, k: int) -> int:
         end_tok = chunks[k2].j
         k2 += 1
     # "Presiden Korea Selatan (Korsel) Yoon Suk Yeol": skip the bracketed short form
-    if (
-        owner is not None
-        and k2 < len(chunks)
-        and chunks[k2].kind == "kb"
-        and chunks[k2].entry is owner
+    if _owner_follows(chunks, k2, owner) and (
+        chunks[k2].entry is owner
         and gap_before(toks, chunks[k2].i, text).strip() == "("
         and chunks[k2].j < len(toks)
         and gap_before(toks, chunks[k2].j, text).strip() == ")"
     ):
-        end_tok = chunks[k2].j
-        k2 += 1
+        end_tok, k2 = chunks[k2].j, k2 + 1
     # posting of an envoy: "Duta Besar Rusia untuk AS ..."
-    if (
-        owner is not None
-        and k2 < len(chunks)
-        and chunks[k2].kind == "kb"
-        and chunks[k2].i == end_tok + 1
+    if _owner_follows(chunks, k2, owner) and (
+        chunks[k2].i == end_tok + 1
         and toks[end_tok].lower in {"untuk", "di"}
         and any(r.id == "dubes" for r in chain)
         and chunks[k2].entry.kind in {"country", "org"}
     ):
-        end_tok = chunks[k2].j
-        k2 += 1
+        end_tok, k2 = chunks[k2].j, k2 + 1
     unknown_name: str | None = None
     if person_role and name_entry is None and end_tok < len(toks):
         gap = gap_before(toks, end_tok, text)

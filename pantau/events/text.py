@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 TOKEN_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[“”\"‘’«»]|[^\w\s]", re.UNICODE)
 CLITICS = ("nya", "lah", "pun", "kah")
@@ -39,7 +40,7 @@ ABBREV = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Tok:
     """A token: surface text, lower-cased normal form, offsets into the text."""
 
@@ -50,7 +51,10 @@ class Tok:
     i: int = 0
 
 
+@lru_cache(maxsize=200_000)
 def normalise(word: str) -> str:
+    """Lower case without a clitic; cached: news repeats its words, and every token of every unit
+    (and the learned coder's every spaCy token) is normalised."""
     w = word.lower()
     for c in CLITICS:
         if w.endswith(c) and len(w) - len(c) >= 4:
@@ -60,9 +64,10 @@ def normalise(word: str) -> str:
 
 def tokenize(text: str, offset: int = 0) -> list[Tok]:
     toks = []
-    for m in TOKEN_RE.finditer(text):
-        w = m.group(0)
-        toks.append(Tok(w, normalise(w), m.start() + offset, m.end() + offset, len(toks)))
+    for i, m in enumerate(TOKEN_RE.finditer(text)):
+        w = m.group()
+        start = m.start() + offset
+        toks.append(Tok(w, normalise(w), start, start + len(w), i))
     return toks
 
 

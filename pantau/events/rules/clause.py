@@ -6,6 +6,8 @@ its subject, the first mention group after it (or after a given preposition) its
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pantau.events.lexicon import Lexicon
 from pantau.events.rules.mentions import Mention
 from pantau.events.rules.words import (
@@ -25,6 +27,12 @@ from pantau.events.rules.words import (
 )
 from pantau.events.text import Tok
 from pantau.records import Entity, Quote
+
+
+@lru_cache(maxsize=4096)
+def _split(phrase: str) -> tuple[str, ...]:
+    """A lexicon phrase as its words (the same few hundred phrases are asked for in every clause)."""
+    return tuple(phrase.split())
 
 
 class Clause:
@@ -215,10 +223,14 @@ class Clause:
     def window_has(self, words: list[str], a: int, b: int) -> str | None:
         """The first of `words` (one or more tokens, surface or normalised) inside tokens a..b."""
         a, b = max(a, 0), min(b, len(self.toks))
+        lows, norms = self.lows, self.norms
+        inside = {*lows[a:b], *norms[a:b]}  # a phrase whose first word is not in the window cannot match
         for w in words:
-            seq = w.split()
+            seq = _split(w)
+            if seq and seq[0] not in inside:
+                continue
             for i in range(a, b - len(seq) + 1):
-                if all(self.lows[i + j] == seq[j] or self.norms[i + j] == seq[j] for j in range(len(seq))):
+                if all(lows[i + j] == seq[j] or norms[i + j] == seq[j] for j in range(len(seq))):
                     return w
         return None
 

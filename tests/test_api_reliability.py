@@ -54,6 +54,7 @@ def slow_pipeline(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A pipeline that takes ``delay`` seconds per record and a stories update that honours should_stop."""
     import pantau.pipeline
     import pantau.stories
+    import pantau.stories.engine
 
     state: dict[str, Any] = {"delay": 0.05, "stories_calls": 0, "gate": threading.Event()}
 
@@ -69,7 +70,11 @@ def slow_pipeline(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return {"articles": 1, "partial": True}
 
     monkeypatch.setattr(pantau.pipeline, "process_all", process_all)
+    def kept_update(self: Any, should_stop: Any = None, **kw: Any) -> dict[str, Any]:
+        return update(self.store, should_stop)
+
     monkeypatch.setattr(pantau.stories, "update", update)
+    monkeypatch.setattr(pantau.stories.engine.StoriesUpdater, "update", kept_update)  # the API worker's
     state["process_all"] = process_all
     return state
 

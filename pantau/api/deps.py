@@ -79,9 +79,10 @@ ERRORS_404: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     """The app's database (a dependency, so each endpoint states what it uses); notes the read, so that
-    background stories work yields while requests come in."""
+    background stories work yields while requests come in. Async: FastAPI runs a plain function
+    dependency in its thread pool, a second hop per request (and a GIL hand-over) for nothing."""
     db: Database = request.app.state.db
     db.last_read = time.monotonic()
     return db

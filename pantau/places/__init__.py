@@ -103,7 +103,10 @@ class _Place:
     kind: str  # exonym | country | city | feature
 
 
+@lru_cache(maxsize=50_000)
 def _norm(s: str) -> str:
+    """Lower case, accents and extra spaces removed (cached: every capitalised word run of every
+    article is looked up up to four times)."""
     if s.isascii():
         return " ".join(s.lower().split())
     s = unicodedata.normalize("NFKD", s)
@@ -380,6 +383,12 @@ def find_places(doc_or_text: Any, prefer_country: str | None = None) -> list[tup
                     if loc is not None:
                         out.append((e.start_char, e.end_char, loc))
     toks = [(m.start(), m.end(), m.group().rstrip(".")) for m in TOKEN_RE.finditer(text)]
+    # reach[i]: the last token of the run from token i whose gaps are single spaces or hyphens (a
+    # name never spans another gap), computed once instead of per window
+    reach = list(range(len(toks)))
+    for k in range(len(toks) - 2, -1, -1):
+        if text[toks[k][1] : toks[k + 1][0]] in {" ", "-"}:
+            reach[k] = reach[k + 1]
     i = 0
     while i < len(toks):
         s, e, w = toks[i]
@@ -387,10 +396,8 @@ def find_places(doc_or_text: Any, prefer_country: str | None = None) -> list[tup
             i += 1
             continue
         found = None
-        for n in range(min(g.maxlen, len(toks) - i), 0, -1):
+        for n in range(min(g.maxlen, len(toks) - i, reach[i] - i + 1), 0, -1):
             j = i + n - 1
-            if any(text[toks[k - 1][1] : toks[k][0]] not in {" ", "-"} for k in range(i + 1, j + 1)):
-                continue
             span = text[s : toks[j][1]].rstrip(".")
             if _norm(span) in _PERSONS:
                 found = (n, None)

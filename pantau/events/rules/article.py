@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,7 +38,7 @@ class Reading:
     dates: list
     places: list
     quotes: list[Quote]
-    spacy_at: dict[int, Any]  # char offset -> spaCy token of the dependency parse
+    spacy_at: Mapping[int, Any]  # char offset -> spaCy token of the dependency parse
     context: ArticleContext
     topic: Entity | None = None  # the last person or organisation named: "dia", "mereka"
     recent: list[Entity] = field(default_factory=list)  # parties of the previous unit(s)
@@ -50,6 +51,28 @@ class Reading:
         """All places, local ones first: the order in which an event's location is looked for."""
         local = self.local_places()
         return local + [p for p in self.places if p not in local]
+
+
+class TokensAt(Mapping[int, Any]):
+    """Char offset -> spaCy token of the parse, a token made only when asked for.
+
+    Why: the coder looks up the tokens of a few triggers; building the whole map of Token objects
+    (``{t.idx: t for t in doc}``) made a Python object for every token of every article."""
+
+    def __init__(self, doc: Any) -> None:
+        from spacy.attrs import IDX
+
+        self.doc = doc
+        self._at = dict(zip(doc.to_array(IDX).tolist(), range(len(doc)), strict=True))
+
+    def __getitem__(self, offset: int) -> Any:
+        return self.doc[self._at[offset]]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
 
 
 def code_article(article: Article, doc=None) -> tuple[list[Entity], list[Event], list[Quote]]:
@@ -112,7 +135,7 @@ def read(article: Article, doc: Any) -> tuple[Reading, list[tuple[int, int]]]:
         dates=resources.dates(text, ref),
         places=resources.places(doc, text),
         quotes=find_quotes(article, ents, sents),
-        spacy_at={t.idx: t for t in doc} if doc is not None and settings.DEP_MODE else {},
+        spacy_at=TokensAt(doc) if doc is not None and settings.DEP_MODE else {},
         context=ArticleContext(ents),
     )
     return reading, units

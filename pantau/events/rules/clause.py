@@ -6,7 +6,9 @@ its subject, the first mention group after it (or after a given preposition) its
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from pantau.events.lexicon import Lexicon
 from pantau.events.rules.mentions import Mention
@@ -49,7 +51,7 @@ class Clause:
         ms: list[Mention],
         topic: Entity | None,
         quotes: list[Quote] | None = None,
-        spacy_at: dict | None = None,
+        spacy_at: Mapping[int, Any] | None = None,
     ):
         self.lex, self.toks, self.ms, self.topic = lex, toks, ms, topic
         self.spacy_at = spacy_at or {}  # char offset -> spaCy token of the dependency parse

@@ -35,3 +35,18 @@ def test_tables_from_another_gazetteer_are_not_used(tmp_path, monkeypatch) -> No
         assert name_features._cached() is None
     finally:
         name_features._cached.cache_clear()
+
+
+@needs_gazetteer
+def test_gazetteer_tables_equal_a_plain_read_of_the_file() -> None:
+    """The saved gazetteer tables (``clean.derived``) hold what reading the TSV gives, in file order."""
+    import gzip
+
+    with gzip.open(nlp.GAZETTEER, "rt", encoding="utf-8") as fh:
+        rows = (line.rstrip("\n").split("\t") for line in fh if not line.startswith("#"))
+        plain = {r[0]: r[1] for r in rows if len(r) == 2}
+    table, words, given = nlp._gazetteer_tables()
+    assert list(table.items()) == list(plain.items())
+    persons = [n for n, label in plain.items() if label == "PER"]
+    assert words == {w for n in persons for w in n.split()}
+    assert given == nlp.given_names() == {n.split()[0] for n in persons if " " in n}

@@ -121,3 +121,17 @@ def test_find_places_uses_ner_when_available():
     doc.ents = [Span(doc, 6, 7, label="LOC"), Span(doc, 8, 10, label="PER")]
     got = [(text[a:b], loc.name) for a, b, loc in find_places(doc)]
     assert got == [("Gubkin", "Gubkin"), ("Jenewa", "Geneva")]
+
+
+def test_gazetteer_tables_round_trip_through_the_saved_form():
+    """The gazetteer read back from its saved tables answers every name as the freshly built one."""
+    import marshal
+
+    from pantau.places import Gazetteer, _build_tables
+
+    tables = _build_tables()
+    fresh, saved = Gazetteer(tables), Gazetteer(marshal.loads(marshal.dumps(tables)))
+    assert fresh._index.keys() == saved._index.keys() and fresh.exact.keys() == saved.exact.keys()
+    for name in list(fresh._index)[::50] + ["Kursk", "Jenewa", "AS", "Kiev", "Selat Hormuz"]:
+        assert fresh.candidates(name) == saved.candidates(name)
+    assert saved.best("Paris", "FR").country == "FRA" and saved.best("Paris", "USA").country == "USA"

@@ -172,3 +172,57 @@ def test_failed_task_runs_in_the_parent(tmp_path, small_chunks, monkeypatch):
 def test_available_cores_and_chunks():
     assert workers.available_cores() >= 1
     assert [len(c) for c in workers.chunks(range(10), 4)] == [4, 4, 2]
+
+
+# ---------------------------------------------------------------- startup: derived tables kept on disk
+
+
+def test_derived_table_is_saved_read_back_and_rebuilt_when_a_source_changes(tmp_path, monkeypatch):
+    from pantau.clean import derived
+
+    monkeypatch.setenv("PANTAU_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "words.txt"
+    source.write_text("satu dua", encoding="utf-8")
+    builds: list[int] = []
+
+    def build() -> dict[str, list[str]]:
+        builds.append(1)
+        return {"words": source.read_text(encoding="utf-8").split()}
+
+    assert derived.cached("t", [source], build) == {"words": ["satu", "dua"]}
+    assert derived.cached("t", [source], build) == {"words": ["satu", "dua"]}
+    assert len(builds) == 1  # the second call read the saved file
+    source.write_text("tiga", encoding="utf-8")
+    assert derived.cached("t", [source], build) == {"words": ["tiga"]}
+    assert len(builds) == 2
+    assert len(list((tmp_path / "cache").glob("t-*.marshal"))) == 1  # the stale file is gone
+    assert derived.cached("t", [source], build, salt="v2") == {"words": ["tiga"]} and len(builds) == 3
+
+
+def test_derived_table_survives_a_damaged_file_and_saving_off(tmp_path, monkeypatch):
+    from pantau.clean import derived
+
+    monkeypatch.setenv("PANTAU_CACHE_DIR", str(tmp_path))
+    source = tmp_path / "src.txt"
+    source.write_text("x", encoding="utf-8")
+    assert derived.cached("d", [source], lambda: ("x", 1)) == ("x", 1)
+    (saved,) = tmp_path.glob("d-*.marshal")
+    saved.write_bytes(b"\xff\x00 not marshal")
+    assert derived.cached("d", [source], lambda: ("y", 2)) == ("y", 2)  # damaged: rebuilt and saved again
+    assert derived.cached("d", [source], lambda: ("z", 3)) == ("y", 2)
+    monkeypatch.setenv("PANTAU_CACHE_DIR", "off")
+    assert derived.cached("d", [source], lambda: ("z", 3)) == ("z", 3)
+    assert derived.digest([tmp_path / "missing"]) != derived.digest([source])
+
+
+def test_tokens_at_gives_the_parse_token_of_each_offset():
+    from pantau import nlp
+    from pantau.events.rules.article import TokensAt
+
+    doc = nlp.parse("Menteri Luar Negeri Jepang mengunjungi Hanoi pada hari Selasa membahas perdagangan.")
+    at = TokensAt(doc)
+    plain = {t.idx: t for t in doc}
+    assert list(at) == list(plain) and len(at) == len(plain)
+    assert all(at.get(k).i == plain[k].i and at.get(k).doc is doc for k in plain)
+    assert at.get(1) is None and at.get(10_000) is None
+    assert not TokensAt(nlp.parse(""))

@@ -235,3 +235,40 @@ def test_published_forms_agree(day, hh):
     epoch = dt.datetime(day.year, day.month, day.day, hh, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     if epoch.timestamp() >= 1e8:
         assert normalise_published(int(epoch.timestamp())) == f"{day.isoformat()}T{hh:02d}:05"
+
+
+def test_first_char_prefix_keeps_every_match():
+    """The date patterns with their first-character test find exactly what the plain ones find."""
+    import gzip
+    import itertools
+    import json
+    from pathlib import Path
+
+    from pantau.dates import PATTERNS, RAW_PATTERNS
+
+    texts = [
+        "Pada hari Senin (8/1/2024) dan Jum'at pekan lalu, 2 hari yang lalu; AWAL BULAN MEI 2020.",
+        "ſenin \u212aamis 3 mei; Rabu, 13-15 Mei 2026; 2022-01-21 dan 21/01/2022; hari ke-258; kemarin lusa.",
+        "tiga tahun silam, sepekan lalu, akhir pekan ini, pada bulan itu, tahun 2016, September lalu.",
+    ]
+    corpus = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "news_id.jsonl.gz"
+    if corpus.exists():
+        with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in itertools.islice(fh, 300)]
+    assert any(p is not r for (_, p), (_, r) in zip(PATTERNS, RAW_PATTERNS, strict=True))
+    for (kind, fast), (_, plain) in zip(PATTERNS, RAW_PATTERNS, strict=True):
+        for text in texts:
+            got = [(m.span(), m.groupdict()) for m in fast.finditer(text)]
+            assert got == [(m.span(), m.groupdict()) for m in plain.finditer(text)], kind
+
+
+def test_first_char_prefix_leaves_unknown_patterns_alone():
+    import re
+
+    from pantau.dates.prefix import with_first_chars
+
+    assert with_first_chars(re.compile(r"\bhari\s+ini", re.I)).pattern.startswith("(?=[h])")
+    assert with_first_chars(re.compile(r"(?:\d+|se)\s+hari")).pattern.startswith(r"(?=[\ds])")
+    for kept in (r"(a)?\1b", r"[^a]b", r"(?i:x)y", r"a*", r"(?i)abc", r".b"):
+        pattern = re.compile(kept)
+        assert with_first_chars(pattern) is pattern

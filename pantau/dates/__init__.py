@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pantau.dates.prefix import with_first_chars
 from pantau.dates.published import load_yaml
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -185,6 +186,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # pada bulan itu (anaphoric: the month of the previous mention)
     ("that_month", re.compile(r"\b(?:pada\s+)?bulan\s+(?:itu|tersebut|yang\s+sama)\b", re.I)),
 ]
+# the same patterns with a first-character test in front (``prefix``): the same matches, found faster
+RAW_PATTERNS = PATTERNS
+PATTERNS = [(kind, with_first_chars(pat)) for kind, pat in RAW_PATTERNS]
 
 
 # ------------------------------------------------------------------ calendar helpers

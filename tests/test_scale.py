@@ -195,8 +195,10 @@ def test_derived_table_is_saved_read_back_and_rebuilt_when_a_source_changes(tmp_
     source.write_text("tiga", encoding="utf-8")
     assert derived.cached("t", [source], build) == {"words": ["tiga"]}
     assert len(builds) == 2
-    assert len(list((tmp_path / "cache").glob("t-*.marshal"))) == 1  # the stale file is gone
     assert derived.cached("t", [source], build, salt="v2") == {"words": ["tiga"]} and len(builds) == 3
+    source.write_text("empat", encoding="utf-8")
+    assert derived.cached("t", [source], build) == {"words": ["empat"]} and len(builds) == 4
+    assert len(list((tmp_path / "cache").glob("t-*.marshal"))) == 3  # the oldest of four versions is gone
 
 
 def test_derived_table_survives_a_damaged_file_and_saving_off(tmp_path, monkeypatch):

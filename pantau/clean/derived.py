@@ -12,7 +12,7 @@ The files are ``marshal`` data (plain dicts, lists, tuples, sets, strings and nu
 several times faster than JSON or YAML and cannot run code), in ``$PANTAU_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/pantau``, else ``~/.cache/pantau``; ``PANTAU_CACHE_DIR=off`` (or an unwritable
 folder) turns saving off. Writes are atomic (a temporary file renamed), so concurrent processes are
-safe; older files of the same table are removed when a new one is saved.
+safe; when a new version of a table is saved, only the three most recent versions are kept.
 
 It lives in ``pantau.clean`` because cleaning is the first stage, imported by every pipeline; the
 module imports nothing heavy.
@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 _FORMAT = 1  # bump when the file layout below changes
 _LARGE = 4 << 20  # bytes: larger sources are known by size and modification time
+_KEEP = 3  # versions kept per table: checkouts of different versions sharing a cache do not evict each other
 
 
 def cache_dir() -> Path | None:
@@ -92,9 +93,9 @@ def _write(folder: Path, name: str, key: str, value: Any) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, folder / f"{name}-{key}.marshal")
-        for old in folder.glob(f"{name}-*.marshal"):
-            if old.name != f"{name}-{key}.marshal":
-                old.unlink(missing_ok=True)
+        saved = sorted(folder.glob(f"{name}-*.marshal"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in saved[_KEEP:]:
+            old.unlink(missing_ok=True)
     except (OSError, ValueError):  # a read-only home or a value marshal cannot write: just not saved
         return
 

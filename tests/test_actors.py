@@ -505,3 +505,21 @@ def test_state_owned_company_is_indonesian_business(r):
     text = "Kontrak pembangkit itu diteken PLN bersama dua investor asal Korea Selatan."
     e = find(r.mentions(text, None), "PLN")
     assert (e.code, e.sector) == ("IDN", "BUS")
+
+
+def test_kb_read_back_from_its_saved_form_equals_the_parsed_one(tmp_path, monkeypatch):
+    """``load_kb_cached`` reads the KB back from ``clean.derived``'s file: the same entries and roles."""
+    import marshal
+
+    from pantau.actors import kb
+
+    parsed = kb.load_kb()
+    assert kb.from_plain(marshal.loads(marshal.dumps(kb.to_plain(parsed)))) == parsed
+    monkeypatch.setenv("PANTAU_CACHE_DIR", str(tmp_path))
+    kb.clear_cache()
+    try:
+        first = kb.load_kb_cached()
+        kb.clear_cache()
+        assert list(tmp_path.glob("actor-kb-*.marshal")) and kb.load_kb_cached() == first == parsed
+    finally:
+        kb.clear_cache()

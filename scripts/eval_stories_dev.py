@@ -101,6 +101,7 @@ def fit_two_rounds(con: duckdb.DuckDBPyConnection, gold: dict[str, str], aids: l
 
 
 DROP: set[str] = set()  # features left out (--drop): coefficient 0
+C_REG: list[float] = [1.0]  # inverse L2 strength of the logistic regression (--C)
 UNION: list[MergeModel] = []  # --union: the fitted model is used together with this one (EitherModel)
 
 
@@ -111,11 +112,11 @@ def decision(m: MergeModel) -> MergeModel | EitherModel:
 
 
 def fit(x: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> MergeModel:
-    """Standardised logistic regression (L2, C=1): small data, few features."""
+    """Standardised logistic regression (L2, C=1 unless --C): small data, few features."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     use = np.array([f not in DROP for f in FEATURES])
-    lr = LogisticRegression(C=1.0, max_iter=1000).fit(((x - mean) / scale)[:, use], y)
+    lr = LogisticRegression(C=C_REG[0], max_iter=1000).fit(((x - mean) / scale)[:, use], y)
     coef = np.zeros(len(FEATURES))
     coef[use] = lr.coef_[0]
     return MergeModel(tuple(coef), float(lr.intercept_[0]), threshold, tuple(mean), tuple(scale))
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--write", action="store_true", help="write pantau/stories/merge_model.yaml")
     ap.add_argument("--drop", default="", help="comma-separated features to leave out")
+    ap.add_argument("--C", type=float, default=1.0, help="inverse L2 regularisation strength (default 1)")
     ap.add_argument("--self-training", action="store_true",
                     help="second round with the rows of the model's own stories (tried: no gain)")
     ap.add_argument("--out", default=str(ROOT / "pantau" / "stories" / "merge_model.yaml"))
@@ -237,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="override a clustering parameter of escalation.yaml (e.g. window_days=10)")
     args = ap.parse_args(argv)
     DROP.update(f for f in args.drop.split(",") if f)
+    C_REG[0] = args.C
     if args.union:
         UNION.append(load_model(args.union))
     fitter = fit_two_rounds if args.self_training else fit_oracle

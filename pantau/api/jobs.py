@@ -150,6 +150,14 @@ class IngestWorker:
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:
+        """Start the worker thread. With ``preload``, import the stories stage first, here (server
+        start-up, before any request): importing it (scikit-learn) took 7 s of GIL-holding CPU on a busy
+        2-core machine, and in the first stories slice it stalled every read for as long."""
+        if self.preload:
+            try:
+                import pantau.stories.engine  # noqa: F401
+            except ImportError:  # the stories stage is optional; _stories says so
+                pass
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="pantau-ingest", daemon=True)
             self._thread.start()

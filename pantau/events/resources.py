@@ -67,7 +67,7 @@ def places(doc, text: str) -> list[tuple[int, int, Location]]:
     from pantau.places import find_places
 
     try:
-        return list(find_places(doc if doc is not None else text))
+        return list(find_places(doc, text=text) if doc is not None else find_places(text))
     except Exception as exc:
         log.warning("find_places failed: %s", exc)
         return []

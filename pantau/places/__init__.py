@@ -358,15 +358,19 @@ def _person_aliases() -> frozenset[str]:
 _PERSONS: frozenset[str] | None = None
 
 
-def find_places(doc_or_text: Any, prefer_country: str | None = None) -> list[tuple[int, int, Location]]:
+def find_places(
+    doc_or_text: Any, prefer_country: str | None = None, text: str | None = None
+) -> list[tuple[int, int, Location]]:
     """Place mentions with char spans: NER LOC/GPE/FAC entities when the doc has them, plus gazetteer
     matching over capitalised word runs outside any NER entity (a bare name needs a cue word before
     it, e.g. "di"/"ke"/"dari", unless it is an exonym, a country or a big city; known people's names
-    are never places)."""
+    are never places). ``text``: the Doc's text, when the caller holds it (``Doc.text`` is rebuilt
+    from the tokens at every call)."""
     global _PERSONS
     if _PERSONS is None:
         _PERSONS = _person_aliases()
-    text = doc_or_text if isinstance(doc_or_text, str) else doc_or_text.text
+    if text is None:  # a Doc's text is rebuilt from its tokens at each call: callers that hold it pass it
+        text = doc_or_text if isinstance(doc_or_text, str) else doc_or_text.text
     g = get_gazetteer()
     out: list[tuple[int, int, Location]] = []
     blocked: list[tuple[int, int]] = []  # NER entities: a PER/ORG span is never a gazetteer place

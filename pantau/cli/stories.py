@@ -46,7 +46,7 @@ _STAT_WORDS = {
     "articles": "articles clustered", "stories_new": "new stories", "duplicates": "duplicates",
     "retracted": "retracted", "events": "events", "events_skipped": "events skipped",
     "canonical_new": "new canonical events", "canonical_updated": "canonical events updated",
-    "index_rows": "index rows", "alerts": "alerts",
+    "index_rows": "index rows", "alerts": "alerts updated",
 }
 
 

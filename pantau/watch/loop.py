@@ -149,9 +149,10 @@ class Watcher:
     def _skip(self, results: list[Result]) -> list[bool]:
         return self.store.unchanged(results, analysed=self.stages.with_events)
 
-    def _invalidate(self) -> None:
+    def _invalidate(self, *, stories: bool = True) -> None:
+        """Drop the API's cached replies; new articles alone leave the stories replies as they are."""
         if self.db is not None:
-            self.db.invalidate()
+            self.db.invalidate(stories=stories)
 
     def process(self, items: list[Item]) -> None:
         """Analyse and store the items' records, update the stories, mark the items, deliver alerts."""
@@ -176,7 +177,8 @@ class Watcher:
                 t0 = time.perf_counter()
                 with self.write_lock:
                     outcomes = self.store.upsert_many([r for _, r in results])
-                    self._invalidate()  # readers see the articles now, the stories a moment later
+                    # readers see the articles now, the stories a moment later
+                    self._invalidate(stories=any(o.status == "replaced" for o in outcomes))
                 self.seconds["store"] += time.perf_counter() - t0
                 for (item, _), oc in zip(results, outcomes, strict=True):
                     if oc.status == "failed":

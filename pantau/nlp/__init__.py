@@ -150,7 +150,7 @@ _SEP = "\0"  # between the names of the saved gazetteer table
 
 
 def _read_gazetteer() -> tuple[str, list[str], frozenset[str], frozenset[str]]:
-    """The gazetteer file as plain data for ``clean.derived``: names (joined), their labels, every
+    """The gazetteer file as plain data for ``pantau.cache``: names (joined), their labels, every
     word of a person's name, and the first words of multi-word person names."""
     with gzip.open(GAZETTEER, "rt", encoding="utf-8") as fh:
         rows = (line.rstrip("\n").split("\t") for line in fh if not line.startswith("#"))
@@ -165,11 +165,11 @@ def _read_gazetteer() -> tuple[str, list[str], frozenset[str], frozenset[str]]:
 
 @functools.lru_cache(maxsize=1)
 def _gazetteer_tables() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-    """(name -> label, person-name words, given names); read back from ``clean.derived``'s cache
+    """(name -> label, person-name words, given names); read back from ``pantau.cache``'s cache
     (0.15 s instead of 0.5 s of parsing the gzipped TSV at every start)."""
     if not GAZETTEER.is_file():
         return {}, frozenset(), frozenset()
-    from pantau.clean.derived import cached
+    from pantau.cache import cached
 
     names, labels, words, given = cached("nlp-gazetteer", [GAZETTEER], _read_gazetteer)
     return dict(zip(names.split(_SEP) if labels else [], labels, strict=True)), words, given

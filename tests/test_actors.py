@@ -508,7 +508,7 @@ def test_state_owned_company_is_indonesian_business(r):
 
 
 def test_kb_read_back_from_its_saved_form_equals_the_parsed_one(tmp_path, monkeypatch):
-    """``load_kb_cached`` reads the KB back from ``clean.derived``'s file: the same entries and roles."""
+    """``load_kb_cached`` reads the KB back from ``pantau.cache``'s file: the same entries and roles."""
     import marshal
 
     from pantau.actors import kb

@@ -39,7 +39,7 @@ def test_tables_from_another_gazetteer_are_not_used(tmp_path, monkeypatch) -> No
 
 @needs_gazetteer
 def test_gazetteer_tables_equal_a_plain_read_of_the_file() -> None:
-    """The saved gazetteer tables (``clean.derived``) hold what reading the TSV gives, in file order."""
+    """The saved gazetteer tables (``pantau.cache``) hold what reading the TSV gives, in file order."""
     import gzip
 
     with gzip.open(nlp.GAZETTEER, "rt", encoding="utf-8") as fh:

@@ -22,7 +22,7 @@ class Models:
     trigger: LinearModel
     actor: LinearModel
     recipient: LinearModel
-    trigger_threshold: float = 0.15
+    trigger_threshold: float = 0.2
     recipient_threshold: float = 0.1
     relevance: LinearModel | None = None  # P(the article has a political event); None: code every article
     relevance_threshold: float = 0.1

@@ -62,8 +62,8 @@ def names(text: str) -> list[str]:
     for parts, initial in found:
         if initial and parts[0] not in inner:
             parts = parts[1:]  # an ordinary word that starts the sentence
-        # generic title words split a run: "Menteri Luar Negeri Suriah Faisal Mekdad" ->
-        # "suriah", "faisal_mekdad"
+        # generic title words split a run: "Menteri Luar Negeri Norwegia Ingrid Hansen" -> "norwegia",
+        # "ingrid", "hansen", "norwegia_ingrid_hansen"
         run: list[str] = []
         for w in [*parts, ""]:
             if w and w not in stop and len(w) >= 3:

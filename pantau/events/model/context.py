@@ -106,9 +106,10 @@ def build(article: Article, doc, mentions: list[Entity], quotes: list[Quote], ru
         ctx.sent_spans.append((s.start_char, s.end_char))
         for t in range(s.start, s.end):
             ctx.sent_of[t] = k
-    ctx.norms = [normalise(t.text) for t in doc]
-    ctx.lows = [t.lower_ for t in doc]
-    ctx.lemmas = [t.lemma_.lower() for t in doc]
+    for t in doc:  # one pass: each spaCy Token object is made once
+        ctx.norms.append(normalise(t.text))
+        ctx.lows.append(t.lower_)
+        ctx.lemmas.append(t.lemma_.lower())
     ctx.cues = {k: set(v) for k, v in lex.factuality.items()}
     ctx.cues["speech"] = set(lex.speech_cues)
     ctx.skip = _skipped(ctx, article)

@@ -33,25 +33,20 @@ class LinearModel:
                    coef, np.asarray(clf.intercept_, dtype=np.float32))
 
     def scores(self, rows: list[dict[str, float]]) -> np.ndarray:
-        """Raw decision values, one row per feature dict (one sparse product for all rows)."""
-        vocab = self.vocab
-        cols: list[int] = []
-        vals: list[float] = []
-        ptr = [0]
-        for row in rows:
-            for k, v in row.items():
-                j = vocab.get(k)
-                if j is not None:
-                    cols.append(j)
-                    vals.append(v)
-            ptr.append(len(cols))
+        """Raw decision values, one row per feature dict: the weights of each row's known features,
+        gathered and summed (the look-ups are list comprehensions, the sums numpy)."""
         z = np.zeros((len(rows), self.coef.shape[0]), dtype=np.float32)
-        if cols:
-            starts = np.asarray(ptr[:-1], dtype=np.int64)
-            filled = starts < np.asarray(ptr[1:], dtype=np.int64)  # rows with at least one known feature
-            weights = self._by_feature[np.asarray(cols, dtype=np.int64)]
-            terms = weights * np.asarray(vals, dtype=np.float32)[:, None]
-            z[filled] = np.add.reduceat(terms, starts[filled], axis=0)
+        get = self.vocab.get
+        cols = np.fromiter((get(k, -1) for r in rows for k in r), dtype=np.int64)
+        if cols.size:
+            vals = np.fromiter((v for r in rows for v in r.values()), dtype=np.float32, count=cols.size)
+            row_of = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+            known = cols >= 0
+            cols, vals, row_of = cols[known], vals[known], row_of[known]
+            if cols.size:
+                terms = self._by_feature[cols] * vals[:, None]
+                filled, starts = np.unique(row_of, return_index=True)  # row_of is sorted
+                z[filled] = np.add.reduceat(terms, starts, axis=0)
         return z + self.intercept
 
     @cached_property

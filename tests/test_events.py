@@ -210,7 +210,7 @@ def test_feared_attack_is_not_an_event():
 def test_declining_to_comment_is_not_a_rejection():
     assert not asserted(
         code(
-            "Juru bicara Kementerian Luar Negeri Tiongkok, Lin Jian, menolak mengomentari kabar itu.",
+            "Lin Jian, juru bicara Kemlu Tiongkok, menolak mengomentari kabar itu.",
             "2023-05-02",
         ),
         "REJECT",

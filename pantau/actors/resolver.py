@@ -13,7 +13,7 @@ How it works (all rules general; lexicons are in ``data/*.yaml``/``*.tsv``; each
    fuzzy-matched (rapidfuzz ratio or OSA similarity >= 85, same first letter, one unique best entry) to
    single-word aliases, so "Zelesnky" -> Zelensky and "Ukrain" -> Ukraina, but "Rubin" != "Rubio".
 2. **Composition** (``titles.py``, unknown names in ``names.py``). role [role ...] [joiner] [owner]
-   [name] becomes one actor: "Menteri Luar Negeri Rusia Sergei Lavrov" -> RUS GOV "Sergei Lavrov";
+   [name] becomes one actor: "Menteri Luar Negeri Jepang Yoko Kamikawa" -> JPN GOV "Yoko Kamikawa";
    "pasukan Putin" -> RUS MIL (a person owner gives their country); "juru bicara militer Israel" -> ISR
    MIL (inheriting roles take the sector of what they belong to). A title with an unknown name
    ("Menteri Luar Negeri Filipina Enrique Manalo") is coded from title and country and its name is not

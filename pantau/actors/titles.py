@@ -1,7 +1,7 @@
 """Titles and roles: a role phrase with what follows it becomes one actor.
 
-role [role ...] [joiner] [owner] [name] is composed into one mention: "Menteri Luar Negeri Rusia Sergei
-Lavrov" -> RUS GOV "Sergei Lavrov"; "pasukan Putin" -> RUS MIL (a person owner gives their country);
+role [role ...] [joiner] [owner] [name] is composed into one mention: "Menteri Luar Negeri Jepang Yoko
+Kamikawa" -> JPN GOV "Yoko Kamikawa"; "pasukan Putin" -> RUS MIL (a person owner gives their country);
 "juru bicara militer Israel" -> ISR MIL (inheriting roles take the sector of what they belong to). A
 title with an unknown name ("Menteri Luar Negeri Filipina Enrique Manalo") is coded from title and
 country. A title without a name ("Menlu Rusia") takes the person last introduced with the same title and

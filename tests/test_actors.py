@@ -64,6 +64,8 @@ def seed(i: int) -> dict:
         ("Taiwan", "TWN", "GOV"),
         ("Suriah", "SYR", "GOV"),  # CLDR Indonesian name, generated
         ("Selandia Baru", "NZL", "GOV"),
+        ("Kosovo", "XKX", "GOV"),  # not in ISO 3166: listed in actors.yaml
+        ("Perdana Menteri Kosovo", "XKX", "GOV"),
         ("Kremlin", "RUS", "GOV"),
         ("Moskwa", "RUS", "GOV"),
         ("Gedung Putih", "USA", "GOV"),

@@ -298,3 +298,85 @@ def test_story_title_is_the_most_typical_headline() -> None:
     assert central_title(titles) == titles[1]  # ties with titles[2]: the earlier one
     assert central_title(titles[:2]) == titles[0]  # two titles: nothing to vote on, the first
     assert central_title([]) is None
+
+
+def _meta_table(rows: list[tuple[str, bytes]], con: duckdb.DuckDBPyConnection | None = None
+                ) -> duckdb.DuckDBPyConnection:
+    from pantau.stories import db
+
+    con = con or duckdb.connect()
+    con.execute("CREATE TABLE IF NOT EXISTS story_meta (key VARCHAR PRIMARY KEY, value BLOB)")
+    db.write(con, "story_meta", rows, replace=True)
+    return con
+
+
+def test_document_frequencies_are_stored_as_a_base_and_a_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within a day a flush writes only the df columns that changed since the stored base; after the daily
+    decay (every column changes) the base is written again, sparse. A reload gives the float32 df of now."""
+    from datetime import date
+
+    import numpy as np
+
+    from pantau.stories import vectors
+    from pantau.stories.vectors import HashedTfidf
+
+    monkeypatch.setattr(vectors, "_DELTA_MIN", 1)  # a toy df of a few columns: a quarter of it decides
+
+    def doc(*ws: str) -> dict[str, list[str]]:
+        return {"text": list(ws), "ent": [], "title": [], "cty": []}
+
+    def reloaded(con: duckdb.DuckDBPyConnection) -> HashedTfidf:
+        back = HashedTfidf(2 ** 16, 30.0)
+        assert back.load(con)
+        return back
+
+    h = HashedTfidf(2 ** 16, 30.0)
+    h.decay_to(date(2024, 3, 1))
+    h.vectorize([doc("banjir", "sungai", "meluap"), doc("harga", "beras", "naik")])
+    first = dict(h.meta_rows())
+    assert len(first["df"]) == 8 * 6 and first["df_delta"] == b""  # six columns: (index, value) pairs
+    con = _meta_table(list(first.items()))
+    h.vectorize([doc("pengungsi")])
+    rows = dict(h.meta_rows())
+    assert "df" not in rows and len(rows["df_delta"]) == 8  # the one column this batch touched
+    _meta_table(list(rows.items()), con)
+    back = reloaded(con)
+    assert np.array_equal(back.df, h.df.astype(np.float32).astype(np.float64)) and back.n_docs == h.n_docs
+    h.decay_to(date(2024, 3, 2))  # every stored value changes
+    rows = dict(h.meta_rows())
+    assert len(rows["df"]) == 8 * 7 and rows["df_delta"] == b""  # 7 changed columns: more than a quarter
+    _meta_table(list(rows.items()), con)
+    assert np.array_equal(reloaded(con).df, h.df.astype(np.float32).astype(np.float64))
+    # a store written before: the df as one dense float32 blob
+    con.execute("UPDATE story_meta SET value = ? WHERE key = 'df'", [h.df.astype("<f4").tobytes()])
+    assert np.array_equal(reloaded(con).df, h.df.astype(np.float32).astype(np.float64))
+
+
+def test_a_flush_finding_a_key_it_meant_to_be_new_replaces_it(tmp_path: Path) -> None:
+    """Rows of the articles just clustered are inserted without a DELETE; a stray row with such a key (a store
+    left inconsistent) makes the flush roll back and write again with replacing, so nothing is lost."""
+    Store = pytest.importorskip("pantau.store").Store
+    from pantau.records import Article, Result
+    from pantau.stories.common import ensure_schema
+
+    text = ("Hujan deras sejak pagi membuat sungai di pinggir kota meluap dan merendam ratusan rumah warga. "
+            "Petugas membuka posko pengungsian dan membagikan makanan bagi keluarga yang rumahnya terendam.")
+    with Store(str(tmp_path / "s.duckdb")) as st:
+        st.upsert_many([Result(article=Article(id="banjir-1", text=text, title="Sungai meluap", language="id",
+                                               published="2024-03-01T08:00:00", outlet="Warta Kota"))])
+        ensure_schema(st.con)
+        st.con.execute("INSERT INTO story_vectors VALUES ('banjir-1', 'st-stray', DATE '2024-03-01', '', '')")
+        assert update(st)["articles"] == 1
+        got = st.con.execute("SELECT story_id FROM story_vectors WHERE article_id = 'banjir-1'").fetchall()
+        assert got and got[0][0] != "st-stray"
+
+
+def test_top_actors_are_kept_until_a_member_joins() -> None:
+    from pantau.stories.story_agg import StoryAgg, add_member, top_actors
+
+    agg = StoryAgg("st-1", None, None, None)
+    add_member(agg, {"title": "Satu"}, None, "a", {"IDN", "MYS"})
+    assert top_actors(agg) == {"IDN", "MYS"} and top_actors(agg) is top_actors(agg)
+    for k in range(3):
+        add_member(agg, {"title": f"Dua {k}"}, None, "b", {"IDN"})
+    assert top_actors(agg) == {"IDN"}  # MYS: 1 of 4 articles, under 30%

@@ -210,24 +210,28 @@ def _events_store(n: int):  # type: ignore[no-untyped-def]
 
 
 def test_a_stop_inside_a_chunk_writes_a_consistent_prefix() -> None:
-    """Asked to stop, the canonical update stops inside its chunk (not after 20k records): what it wrote is
-    a prefix of the report order, and continuing gives exactly the one-shot result."""
+    """A bounded canonical update starts with a small chunk and doubles it while it may go on; asked to stop
+    inside a chunk it stops there (not after 20k records): what it wrote is a prefix of the report order, and
+    continuing gives exactly the one-shot result."""
     n = 3000
+    first, every = canonical._FIRST_CHUNK, canonical._STOP_EVERY  # noqa: SLF001 - the chunking constants
     one = _events_store(n)
     canonical.update(one)
+    assert canonical.update(_events_store(n), should_stop=lambda: True)["events"] == first
     calls = []
 
-    def stop() -> bool:
+    def stop() -> bool:  # go on after the first two chunks, stop at the first question inside the third
         calls.append(1)
-        return True
+        return len(calls) >= 3
 
     con = _events_store(n)
     res = canonical.update(con, should_stop=stop)
-    assert res.get("partial") and len(calls) == 1
-    assert res["events"] == canonical._STOP_EVERY  # noqa: SLF001 - the checking interval
+    assert res.get("partial") and len(calls) == 3
+    assert 4 * first > every  # the third chunk is long enough to be asked inside
+    assert res["events"] == first + 2 * first + every
     done = con.execute("SELECT count(*) FROM event_mentions").fetchone()[0] + \
         con.execute("SELECT count(*) FROM story_skipped_events").fetchone()[0]
-    assert done == canonical._STOP_EVERY  # noqa: SLF001
+    assert done == res["events"]
     assert not canonical.update(con).get("partial")
     q = "SELECT id, n_mentions, n_sources, list_sort(sources) FROM canonical_events ORDER BY id"
     assert con.execute(q).fetchall() == one.execute(q).fetchall()

@@ -199,20 +199,28 @@ def _new_id(event_id: str) -> str:
 
 
 def _pending(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
-    """Event records not attached or skipped yet, in report order (at most ``limit``)."""
+    """Event records not attached or skipped yet, in report order (at most ``limit``).
+
+    Why two steps: the first picks the ``limit`` records by their article's date alone; the joins for
+    the story, the outlet and the original of a copy are then done for those records only (on a store
+    with a million pending records, the joins over all of them cost more than the ordering)."""
     rows = con.execute(
-        """SELECT e.id, e.article_id, e.type, e.mode, e.context, e.actor_codes, e.recipient_codes, e.date,
+        """WITH p AS (
+               SELECT e.id, e.article_id AS aid, a.published_date AS pd, a.published AS pub
+               FROM events e LEFT JOIN articles a ON a.id = e.article_id
+               WHERE e.id NOT IN (SELECT event_id FROM event_mentions)
+                 AND e.id NOT IN (SELECT event_id FROM story_skipped_events)
+               ORDER BY pd NULLS LAST, pub NULLS LAST, aid, e.id
+               LIMIT ?)
+           SELECT e.id, e.article_id, e.type, e.mode, e.context, e.actor_codes, e.recipient_codes, e.date,
                   e.date_precision, CAST(e.location AS VARCHAR), e.factuality, CAST(e.evidence AS VARCHAR),
-                  a.published_date, sa.story_id, COALESCE(o.outlet, a.outlet)
-           FROM events e
-           LEFT JOIN articles a ON a.id = e.article_id
-           LEFT JOIN story_articles sa ON sa.article_id = e.article_id
-           LEFT JOIN duplicates d ON d.article_id = e.article_id
+                  p.pd, sa.story_id, COALESCE(o.outlet, a.outlet)
+           FROM p JOIN events e ON e.id = p.id
+           LEFT JOIN articles a ON a.id = p.aid
+           LEFT JOIN story_articles sa ON sa.article_id = p.aid
+           LEFT JOIN duplicates d ON d.article_id = p.aid
            LEFT JOIN articles o ON o.id = d.original_id
-           WHERE e.id NOT IN (SELECT event_id FROM event_mentions)
-             AND e.id NOT IN (SELECT event_id FROM story_skipped_events)
-           ORDER BY a.published_date NULLS LAST, a.published NULLS LAST, e.article_id, e.id
-           LIMIT ?""",
+           ORDER BY p.pd NULLS LAST, p.pub NULLS LAST, p.aid, p.id""",
         [limit],
     ).fetchall()
     out = []
@@ -285,27 +293,33 @@ def update(con: Any, *, chunk: int = 20_000, should_stop: Callable[[], bool] | N
 
     Why chunks: a store with a million pending records was read into memory at once (minutes, and the
     API's reads starved). ``should_stop`` is asked between chunks and, every ``_STOP_EVERY`` records,
-    inside one (matching is most of a chunk's time: 20k records took 13 s on a 1M-event store): the
-    records matched so far are written like a smaller chunk and the rest stay pending. The result says
-    ``partial`` when it stopped with records left (the next run continues)."""
+    inside one: the records matched so far are written like a smaller chunk and the rest stay pending.
+    With ``should_stop`` the chunks start at ``_FIRST_CHUNK`` records and double while it lets them go on:
+    a time-boxed slice (the watcher's, the API ingest worker's) stops near its budget even when a
+    backlog is pending (before, its first chunk of 20k records read and matched for 2-9 s while holding
+    the write lock), and a long catch-up still reaches full chunks. The result says ``partial`` when it
+    stopped with records left (the next run continues)."""
     total: dict[str, Any] = {"events": 0, "events_skipped": 0, "canonical_new": 0, "canonical_updated": 0,
                              "days": set()}
+    size = chunk if should_stop is None else min(chunk, _FIRST_CHUNK)
     while True:
-        res = _update_chunk(con, chunk, should_stop)
+        res = _update_chunk(con, size, should_stop)
         for k in ("events", "events_skipped", "canonical_new", "canonical_updated"):
             total[k] += res[k]
         total["days"] |= res["days"]
         if res.get("stopped"):
             total["partial"] = True
             return total
-        if res["events"] < chunk:
+        if res["events"] < size:
             return total
         if should_stop is not None and should_stop():
             total["partial"] = True
             return total
+        size = min(chunk, 2 * size)
 
 
 _STOP_EVERY = 500  # records matched between two should_stop questions inside a chunk
+_FIRST_CHUNK = 250  # records of a bounded run's first chunk (doubling up to ``chunk``)
 
 
 def _update_chunk(con: Any, chunk: int, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
@@ -365,15 +379,14 @@ def _update_chunk(con: Any, chunk: int, should_stop: Callable[[], bool] | None =
     res["days"].discard(None)
     res["canonical_new"] = len(new_ids)
     res["canonical_updated"] = len(changed) - len(new_ids)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        db.write(con, "canonical_events", [c.row() for c in changed], replace=True)
-        db.write(con, "event_mentions", mentions, replace=True)
-        db.write(con, "story_skipped_events", skipped, replace=True)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    rows = [c.row() for c in changed]
+
+    def writes(safe: bool) -> None:  # the records were pending: their mention / skip rows are new
+        db.write(con, "canonical_events", rows, replace=True)
+        db.write(con, "event_mentions", mentions, replace=safe)
+        db.write(con, "story_skipped_events", skipped, replace=safe)
+
+    db.transaction(con, writes)
     return res
 
 

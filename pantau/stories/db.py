@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 _COUNTER = itertools.count()
@@ -51,6 +53,29 @@ KEYS = {
 }
 
 
+def transaction(con: Any, writes: Callable[[bool], None]) -> None:
+    """Run ``writes(safe)`` in one transaction: first with ``safe`` False, then, if a key it meant to be new
+    was there after all (a constraint error), rolled back and run again with ``safe`` True.
+
+    Why: ``writes`` inserts the rows of keys that are new by construction (the articles and events just
+    processed) without deleting first when ``safe`` is False; a DELETE is about a third of a small
+    write's cost and a flush of the watcher writes several such tables after every batch. The retry keeps
+    a store whose state was left inconsistent by other means working, as the DELETE did."""
+    for safe in (False, True):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            writes(safe)
+            con.execute("COMMIT")
+            return
+        except duckdb.ConstraintException:
+            con.execute("ROLLBACK")
+            if safe:
+                raise
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
 def write(con: Any, table: str, rows: Sequence[Sequence[Any]], *, replace: bool = False) -> int:
     """Insert rows (tuples in the column order of TYPES[table]); ``replace`` deletes same keys first."""
     if not rows:
@@ -67,5 +92,8 @@ def write(con: Any, table: str, rows: Sequence[Sequence[Any]], *, replace: bool 
             con.execute(f'DELETE FROM {table} WHERE "{key}" IN (SELECT "{key}" FROM {name})')
         con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {name}")
     finally:
-        con.unregister(name)
+        # in a transaction a failed statement aborted, DuckDB refuses this until ROLLBACK: the error that
+        # aborted it is the one to raise (the view is left, holding this batch, until the connection ends)
+        with contextlib.suppress(duckdb.TransactionException):
+            con.unregister(name)
     return len(rows)

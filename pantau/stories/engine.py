@@ -71,6 +71,7 @@ class _Run:
         self.has_entities = self._has_entities()
         self.last_day: date | None = None  # the last day processed (a kept run continues from it)
         self.undated = False  # in the phase of the undated articles (after every dated one)
+        self.pruned_before: date | None = None  # story_vectors of days before it were deleted
 
     @staticmethod
     def empty_stats() -> dict[str, int]:
@@ -132,24 +133,28 @@ class _Run:
         self.stats["stories_new"] += sum(1 for s in aggs if s.id not in self.known_stories)
         self.known_stories |= {s.id for s in aggs}
         stories, states = story_rows(aggs)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            db.write(con, "article_signatures", self.sig_rows, replace=True)
+        meta = self.clus.meta_rows()  # once: it records what is stored (a retry writes the same rows)
+        # vectors are pruned on the news clock, so a thin stream keeps up to window_days of them; the
+        # cutoff moves only with the day
+        cfg = self.clus.cfg
+        cutoff = None if day is None else \
+            day - timedelta(days=max(cfg["window_days"], cfg["vector_keep_days"]) + 1)
+
+        def writes(safe: bool) -> None:
+            # rows of the articles just processed have new keys (retract.py removed any older ones)
+            db.write(con, "article_signatures", self.sig_rows, replace=safe)
             db.write(con, "duplicates", list(self.dup_rows.values()), replace=True)
-            db.write(con, "story_articles", self.clus.out_story_articles, replace=True)
-            db.write(con, "story_vectors", self.clus.out_vectors, replace=True)
+            db.write(con, "story_articles", self.clus.out_story_articles, replace=safe)
+            db.write(con, "story_vectors", self.clus.out_vectors, replace=safe)
             db.write(con, "stories", stories, replace=True)
             db.write(con, "story_state", states, replace=True)
-            db.write(con, "story_meta", self.clus.meta_rows(), replace=True)
-            if day is not None:
-                # vectors are pruned on the news clock, so a thin stream keeps up to window_days of them
-                cfg = self.clus.cfg
-                keep = timedelta(days=max(cfg["window_days"], cfg["vector_keep_days"]) + 1)
-                con.execute("DELETE FROM story_vectors WHERE day < ?", [day - keep])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+            db.write(con, "story_meta", meta, replace=True)
+            if cutoff is not None and cutoff != self.pruned_before:
+                con.execute("DELETE FROM story_vectors WHERE day < ?", [cutoff])
+
+        db.transaction(con, writes)
+        if cutoff is not None:
+            self.pruned_before = cutoff
         self.sig_rows.clear()
         self.dup_rows.clear()
         self.evicted.clear()

@@ -91,6 +91,7 @@ def _recompute_stories(con: Any, story_ids: list[str]) -> None:
         [story_ids, list(skip)],
     ).fetchall():
         aggs[sid].actors[code] = n
+        aggs[sid].top = None
     old_norm = dict(con.execute(
         "SELECT story_id, norm2 FROM story_state WHERE story_id IN (SELECT unnest(?))", [story_ids]
     ).fetchall())

@@ -29,6 +29,8 @@ class StoryAgg:
     norm2: float = 0.0
     touched: bool = False
     titles: list[str] = field(default_factory=list)  # members' own (non-digest) titles, in order
+    # top_actors' answer until the next add_member (asked for every article x active story)
+    top: set[str] | None = field(default=None, repr=False, compare=False)
 
 
 MAX_TITLES = 50  # the title is chosen among the most recent members' titles
@@ -55,6 +57,7 @@ def story_id_for(article_id: str) -> str:
     """Stable story id derived from its first article."""
     return f"st-{article_id[:16]}"
 
+
 def add_member(
     agg: StoryAgg, art: dict[str, Any], day: date | None, outlet: str, codes: set[str] | None
 ) -> None:
@@ -73,15 +76,17 @@ def add_member(
         agg.outlets[outlet] += 1
     for c in codes or ():
         agg.actors[c] += 1
+    agg.top = None
     agg.touched = True
 
 
 def top_actors(agg: StoryAgg) -> set[str]:
-    """The story's main actor codes: those of at least 30% of its articles."""
-    if not agg.actors:
-        return set()
-    floor = max(1.0, 0.3 * agg.n_articles)
-    return {c for c, n in agg.actors.items() if n >= floor}
+    """The story's main actor codes: those of at least 30% of its articles (kept until a member joins;
+    code that changes ``actors`` otherwise sets ``top`` to None)."""
+    if agg.top is None:
+        floor = max(1.0, 0.3 * agg.n_articles)
+        agg.top = {c for c, n in agg.actors.items() if n >= floor}
+    return agg.top
 
 
 def _first_sentence(text: str, limit: int = 100) -> str | None:

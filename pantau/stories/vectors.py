@@ -52,28 +52,49 @@ class HashedTfidf:
         self.df = np.zeros(n_features, dtype=np.float64)
         self.n_docs = 0.0
         self.df_day: date | None = None
+        self._base: np.ndarray | None = None  # the float32 df as stored in story_meta's 'df' row
 
     def load(self, con: Any) -> bool:
         """Read the document frequencies back from ``story_meta``; False when none were stored or they were
         written with another column layout (then the stored member vectors cannot be compared either)."""
-        row = con.execute("SELECT value FROM story_meta WHERE key = 'df'").fetchone()
-        if not row:
+        got = dict(con.execute(
+            "SELECT key, value FROM story_meta WHERE key IN ('df', 'df_delta', 'meta')").fetchall())
+        if "df" not in got or "meta" not in got:
             return False
-        meta = json.loads(con.execute("SELECT value FROM story_meta WHERE key = 'meta'").fetchone()[0])
-        df = np.frombuffer(row[0], dtype="<f4").astype(np.float64)
+        meta = json.loads(got["meta"])
+        base = _unpack(got["df"], self.n_features)
         # vectors written with another column layout cannot be compared: start them afresh
         same_layout = meta.get("layout") == LAYOUT
-        if len(df) == self.n_features and same_layout:
-            self.df = df
+        if base is not None and same_layout:
+            df = base.copy()
+            idx, val = _pairs(got.get("df_delta") or b"")
+            df[idx] = val
+            self.df = df.astype(np.float64)
+            self._base = base
             self.n_docs = meta["n_docs"]
             self.df_day = date.fromisoformat(meta["day"]) if meta["day"] else None
         return same_layout
 
     def meta_rows(self) -> list[tuple[str, bytes]]:
-        """The ``story_meta`` rows that let a later run continue with the same idf."""
+        """The ``story_meta`` rows that let a later run continue with the same idf.
+
+        Why a base and a delta: the df has 2^18 columns (1 MB as float32) and the watcher flushes after
+        every small batch. Within a day (no decay) a batch changes only the columns of its own words, so
+        a flush writes the columns changed since the base (``df_delta``); the base (``df``: its non-zero
+        columns, or all of them when most are non-zero) is rewritten when the delta would pass a quarter
+        of it, e.g. after the daily decay. Either way the stored values are the float32 df of now."""
         meta = {"n_docs": self.n_docs, "day": self.df_day.isoformat() if self.df_day else None,
                 "layout": LAYOUT}
-        return [("df", self.df.astype("<f4").tobytes()), ("meta", json.dumps(meta).encode())]
+        meta_row = ("meta", json.dumps(meta).encode())
+        cur = self.df.astype("<f4")
+        if self._base is not None and len(self._base) == len(cur):
+            changed = np.flatnonzero(cur != self._base)
+            if len(changed) <= max(_DELTA_MIN, np.count_nonzero(self._base) // 4):
+                return [("df_delta", _pack(changed, cur[changed])), meta_row]
+        self._base = cur
+        nz = np.flatnonzero(cur)
+        base = _pack(nz, cur[nz]) if 2 * len(nz) < len(cur) else cur.tobytes()
+        return [("df", base), ("df_delta", b""), meta_row]
 
     def decay_to(self, day: date | None) -> None:
         """Age the document frequencies to ``day`` (half-life ``half_life_days``)."""
@@ -113,6 +134,35 @@ class HashedTfidf:
         sq[sq == 0] = 1.0
         x.data = x.data / np.sqrt(sq[rows, part])
         return x.astype(np.float32)
+
+
+_DELTA_MIN = 4096  # a delta of up to this many columns never forces the base to be rewritten
+
+
+def _pack(idx: np.ndarray, val: np.ndarray) -> bytes:
+    """Sparse columns as one blob: int32 indices, then float32 values."""
+    return idx.astype("<i4").tobytes() + val.astype("<f4").tobytes()
+
+
+def _pairs(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The (indices, values) of a :func:`_pack` blob."""
+    m = len(blob) // 8
+    return np.frombuffer(blob[:4 * m], dtype="<i4"), np.frombuffer(blob[4 * m:], dtype="<f4")
+
+
+def _unpack(blob: bytes, n: int) -> np.ndarray | None:
+    """A stored base df: dense (n float32, as older stores wrote it) or sparse (fewer than n / 2 pairs);
+    None when it has another number of columns."""
+    if len(blob) == 4 * n:
+        return np.frombuffer(blob, dtype="<f4").copy()
+    if len(blob) % 8 or len(blob) >= 4 * n:
+        return None
+    out = np.zeros(n, dtype="<f4")
+    idx, val = _pairs(blob)
+    if len(idx) and (idx.min() < 0 or idx.max() >= n):
+        return None
+    out[idx] = val
+    return out
 
 
 def cols(x: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:

@@ -47,7 +47,7 @@ from pantau.dates.checks import check_event_dates  # noqa: E402
 from pantau.events import model, rules  # noqa: E402
 from pantau.events.model import arguments, relevance  # noqa: E402
 from pantau.events.model.context import ArticleContext, build  # noqa: E402
-from pantau.events.model.features import argument_features, candidate_tokens, trigger_features  # noqa: E402
+from pantau.events.model.features import argument_features, candidate_indices, trigger_features  # noqa: E402
 from pantau.events.model.linear import LinearModel  # noqa: E402
 from pantau.events.model.store import MODEL_PATH, Models  # noqa: E402
 from pantau.ingest import read_inputs  # noqa: E402
@@ -226,11 +226,11 @@ def train(samples: list[Sample], trigger_threshold: float, recipient_threshold: 
         # a word sharing the root lemma of one of the article's gold triggers is mostly a further mention
         # of an event the gold codes once: it is left out rather than taught as "O" (REPEATED_AS_O)
         anchored = {s.ctx.lemmas[ti] for ti in s.anchors}
-        for tok in candidate_tokens(s.ctx):
-            evs = s.anchors.get(tok.i)
-            if not evs and not REPEATED_AS_O and s.ctx.lemmas[tok.i] in anchored:
+        for i in candidate_indices(s.ctx):
+            evs = s.anchors.get(i)
+            if not evs and not REPEATED_AS_O and s.ctx.lemmas[i] in anchored:
                 continue
-            t_rows.append(trigger_features(s.ctx, tok))
+            t_rows.append(trigger_features(s.ctx, i))
             t_labels.append(evs[0]["type"] if evs else "O")
         for ti, evs in s.anchors.items():
             ev, tok = evs[0], s.doc[ti]

@@ -37,15 +37,14 @@ CHOICE_MIX = 0.5
 
 def candidates(ctx: ArticleContext, tok) -> list[tuple[Entity, str]]:
     """(mention, origin) pairs that may fill a role of the trigger's event."""
-    s, e = ctx.sent_chars(tok)
-    out = [(m, "sentence") for m in ctx.mentions_between(s, e)]
+    out = [(m, "sentence") for m in ctx.sent_mentions(ctx.sent_of[tok.i])]
     q = ctx.quote_at(tok.idx)
     if q is not None and q.speaker is not None and q.speaker.code:
         out.append((q.speaker, "speaker"))
     k = ctx.sent_of[tok.i]
     if k > 0:
         ps, pe = ctx.sents[k - 1]
-        out += [(m, "prev") for m in ctx.mentions_between(ctx.doc[ps].idx, ctx.doc[pe - 1].idx + 1)]
+        out += [(m, "prev") for m in ctx.mentions_between(ctx.idx[ps], ctx.idx[pe - 1] + 1)]
     have = {m.code for m, _ in out}
     ranked = sorted(((n, c) for c, n in ctx.code_counts.items() if c != "UNK"), reverse=True)
     for _, code in ranked[:ARTICLE_PARTIES]:

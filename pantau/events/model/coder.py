@@ -104,7 +104,7 @@ def _candidate(ctx: ArticleContext, reading: Reading, units: list[tuple[int, int
     if k >= 0 and units[k][0] <= tok.idx < units[k][1]:
         s, e = units[k]
     else:
-        s, e = ctx.sent_chars(tok)
+        s, e = ctx.sent_chars(tok.i)
     toks, _ = unit_tokens(reading.text, s, e, reading.mentions)
     ti = next((t.i for t in toks if t.start <= tok.idx < t.end), None)
     if ti is None:

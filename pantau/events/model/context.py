@@ -8,8 +8,12 @@ feature function needs, so that features stay pure functions of (context, token[
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+from spacy.attrs import DEP, HEAD, IDX, IS_ALPHA, LEMMA, LOWER, ORTH, POS, SENT_START
 
 from pantau.events.lexicon import Lexicon, load
 from pantau.events.rules.settings import IGO_CODES
@@ -43,29 +47,46 @@ class ArticleContext:
     norms: list[str] = field(default_factory=list)  # lower case, clitic -nya stripped (lexicon keys)
     lows: list[str] = field(default_factory=list)
     lemmas: list[str] = field(default_factory=list)  # lower-cased root lemmas
+    # the parse as plain lists, read once from the Doc: features index them instead of making a spaCy
+    # Token object per look-up (that was a third of the coder's time)
+    pos: list[str] = field(default_factory=list)
+    deps: list[str] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)
+    children: list[list[int]] = field(default_factory=list)  # in token order, as Token.children
+    idx: list[int] = field(default_factory=list)  # character offsets
+    word: list[bool] = field(default_factory=list)  # alphabetic, two characters or more
+    capital: list[bool] = field(default_factory=list)  # first character upper case
     skip: list[bool] = field(default_factory=list)  # furniture, captions, datelines: never a trigger
     cues: dict[str, set[str]] = field(default_factory=dict)  # cue class -> words (lexicon.yaml)
+    cue_classes: dict[str, list[str]] = field(default_factory=dict)  # word -> its cue classes
     code_counts: dict[str, int] = field(default_factory=dict)
     top_code: str | None = None
+    _sent_mentions: dict[int, list[Entity]] = field(default_factory=dict, repr=False)
 
-    def sent_chars(self, tok) -> tuple[int, int]:
-        """Character span of the token's sentence."""
-        return self.sent_spans[self.sent_of[tok.i]]
+    def sent_chars(self, i: int) -> tuple[int, int]:
+        """Character span of token ``i``'s sentence."""
+        return self.sent_spans[self.sent_of[i]]
 
-    def factuality_cues(self, tok, window: int = 6) -> set[str]:
-        """Cue classes (conditional, negation, future, modal, fear, speech...) just before the token
-        in its sentence, or among its dependents."""
-        s, _ = self.sents[self.sent_of[tok.i]]
-        words = {self.lows[i] for i in range(max(s, tok.i - window), tok.i)}
-        near = {self.lows[i] for i in range(max(s, tok.i - 2), tok.i)}
-        kids = {c.lower_ for c in tok.children}
-        out = set()
-        for name, cue in self.cues.items():
-            if name == "negation":
-                if cue & (near | kids):
+    def sent_mentions(self, k: int) -> list[Entity]:
+        """The actor mentions of sentence ``k`` (computed once per sentence)."""
+        found = self._sent_mentions.get(k)
+        if found is None:
+            found = self._sent_mentions[k] = self.mentions_between(*self.sent_spans[k])
+        return found
+
+    def factuality_cues(self, i: int, window: int = 6) -> set[str]:
+        """Cue classes (conditional, negation, future, modal, fear, speech...) just before token ``i``
+        in its sentence, or among its dependents; negation only right before it (two words) or among
+        its dependents."""
+        s, _ = self.sents[self.sent_of[i]]
+        lows, classes = self.lows, self.cue_classes
+        out: set[str] = set()
+        for j in range(max(s, i - window), i):
+            for name in classes.get(lows[j], ()):
+                if name != "negation" or j >= i - 2:
                     out.add(name)
-            elif cue & (words | kids):
-                out.add(name)
+        for c in self.children[i]:
+            out.update(classes.get(lows[c], ()))
         return out
 
     def mentions_between(self, start: int, end: int) -> list[Entity]:
@@ -100,18 +121,12 @@ def build(article: Article, doc, mentions: list[Entity], quotes: list[Quote], ru
                    key=lambda m: (m.start, -(m.end or 0)))
     ctx = ArticleContext(article, doc, ments, list(quotes), list(rule_events), lex,
                          starts=[m.start for m in ments])
-    ctx.sent_of = [0] * len(doc)
-    for k, s in enumerate(doc.sents):
-        ctx.sents.append((s.start, s.end))
-        ctx.sent_spans.append((s.start_char, s.end_char))
-        for t in range(s.start, s.end):
-            ctx.sent_of[t] = k
-    for t in doc:  # one pass: each spaCy Token object is made once
-        ctx.norms.append(normalise(t.text))
-        ctx.lows.append(t.lower_)
-        ctx.lemmas.append(t.lemma_.lower())
+    _read_tokens(ctx, doc)
     ctx.cues = {k: set(v) for k, v in lex.factuality.items()}
     ctx.cues["speech"] = set(lex.speech_cues)
+    for name, words in ctx.cues.items():
+        for w in words:
+            ctx.cue_classes.setdefault(w, []).append(name)
     ctx.skip = _skipped(ctx, article)
     counts: dict[str, int] = {}
     for m in ments:
@@ -123,20 +138,52 @@ def build(article: Article, doc, mentions: list[Entity], quotes: list[Quote], ru
     return ctx
 
 
+def _read_tokens(ctx: ArticleContext, doc) -> None:
+    """The token attributes the features read, as lists (one ``Doc.to_array``, no Token objects)."""
+    n = len(doc)
+    if not n:
+        return
+    strings = doc.vocab.strings
+    arr = doc.to_array([ORTH, LOWER, LEMMA, POS, DEP, HEAD, IDX, IS_ALPHA, SENT_START])
+
+    def text(col: int) -> list[str]:
+        return [strings[h] if h else "" for h in arr[:, col].tolist()]
+
+    texts = text(0)
+    ctx.lows, lemmas, ctx.pos, ctx.deps = text(1), text(2), text(3), text(4)
+    ctx.norms = [normalise(t) for t in texts]
+    ctx.lemmas = [x.lower() for x in lemmas]
+    ctx.heads = (arr[:, 5].astype(np.int64) + np.arange(n)).tolist()  # HEAD is the offset to the head
+    ctx.idx = arr[:, 6].tolist()
+    ctx.word = [bool(a) and len(t) > 1 for a, t in zip(arr[:, 7].tolist(), texts, strict=True)]
+    ctx.capital = [t[:1].isupper() for t in texts]
+    ctx.children = [[] for _ in range(n)]
+    for i, h in enumerate(ctx.heads):
+        if h != i:
+            ctx.children[h].append(i)
+    # sentences as Doc.sents gives them: a new one at each token marked as a sentence start
+    starts = [0] + [i for i, v in enumerate(arr[1:, 8].tolist(), 1) if v == 1] + [n]
+    ctx.sent_of = [0] * n
+    for k, (s, e) in enumerate(itertools.pairwise(starts)):
+        ctx.sents.append((s, e))
+        ctx.sent_spans.append((ctx.idx[s], ctx.idx[e - 1] + len(texts[e - 1])))
+        ctx.sent_of[s:e] = [k] * (e - s)
+
+
 def _skipped(ctx: ArticleContext, article: Article) -> list[bool]:
     """Tokens that are never triggers: furniture lines, captions and the dateline."""
-    doc = ctx.doc
-    skip = [False] * len(doc)
+    text = ctx.doc.text
+    skip = [False] * len(ctx.lows)
     captions = {c.strip() for c in article.captions or [] if c.strip()}
-    for s, e in ctx.sents:
-        span = doc[s:e]
-        if is_furniture(span.text) or span.text.strip() in captions:
+    for (s, e), (cs, ce) in zip(ctx.sents, ctx.sent_spans, strict=True):
+        sent = text[cs:ce]
+        if is_furniture(sent) or sent.strip() in captions:
             skip[s:e] = [True] * (e - s)
-        dl = DATELINE.match(span.text)
+        dl = DATELINE.match(sent)
         if dl:
-            for t in span:
-                if t.idx < span.start_char + dl.end():
-                    skip[t.i] = True
+            for i in range(s, e):
+                if ctx.idx[i] < cs + dl.end():
+                    skip[i] = True
     return skip
 
 

@@ -26,27 +26,28 @@ def affix(word: str) -> str:
     return f"{pre}+{suf}"
 
 
-def _lex_types(ctx: ArticleContext, tok) -> tuple[set[str], set[str]]:
-    """Lexicon types of the token by surface form and by root lemma."""
+def _lex_types(ctx: ArticleContext, i: int) -> tuple[set[str], set[str]]:
+    """Lexicon types of token ``i`` by surface form and by root lemma."""
     lex = ctx.lex
-    surface = {h.entry.type for h in lex.match(ctx.norms, tok.i) + lex.match(ctx.lows, tok.i)}
-    root = {e.type for e in lex.roots.get(tok.lemma_.lower(), ())}
+    surface = {h.entry.type for h in lex.match(ctx.norms, i) + lex.match(ctx.lows, i)}
+    root = {e.type for e in lex.roots.get(ctx.lemmas[i], ())}
     return surface, root
 
 
-def trigger_features(ctx: ArticleContext, tok) -> dict[str, float]:
-    """Features of one token as a possible event trigger."""
-    low = ctx.lows[tok.i]
-    lemma = ctx.lemmas[tok.i]
-    f: dict[str, float] = {"bias": 1.0, f"w={low}": 1.0, f"lem={lemma}": 1.0, f"pos={tok.pos_}": 1.0,
-                           f"dep={tok.dep_}": 1.0, f"aff={affix(low)}": 1.0,
-                           f"lem_aff={lemma}|{affix(low)}": 1.0, f"lem_pos={lemma}|{tok.pos_}": 1.0}
-    surface, root = _lex_types(ctx, tok)
+def trigger_features(ctx: ArticleContext, i: int) -> dict[str, float]:
+    """Features of token ``i`` as a possible event trigger."""
+    lows, lemmas, deps = ctx.lows, ctx.lemmas, ctx.deps
+    low = lows[i]
+    lemma = lemmas[i]
+    aff = affix(low)
+    f: dict[str, float] = {"bias": 1.0, f"w={low}": 1.0, f"lem={lemma}": 1.0, f"pos={ctx.pos[i]}": 1.0,
+                           f"dep={deps[i]}": 1.0, f"aff={aff}": 1.0,
+                           f"lem_aff={lemma}|{aff}": 1.0, f"lem_pos={lemma}|{ctx.pos[i]}": 1.0}
+    surface, root = _lex_types(ctx, i)
     for t in surface:
         f[f"lex={t}"] = 1.0
     for t in root:
         f[f"lexroot={t}"] = 1.0
-    i, lows, lemmas = tok.i, ctx.lows, ctx.lemmas
     if i + 1 < len(lows):
         f[f"next={lows[i + 1]}"] = 1.0
         f[f"bigram={lemma}_{lemmas[i + 1]}"] = 1.0
@@ -55,37 +56,37 @@ def trigger_features(ctx: ArticleContext, tok) -> dict[str, float]:
         f[f"prevbigram={lemmas[i - 1]}_{lemma}"] = 1.0
     if i > 1:
         f[f"prev2={lows[i - 2]}"] = 1.0
-    head = tok.head
-    f[f"head={head.lemma_.lower()}"] = 1.0
-    f[f"headpos={head.pos_}|{tok.dep_}"] = 1.0
-    for c in tok.children:
-        f[f"child={c.dep_}|{c.lemma_.lower()}"] = 1.0
-        if c.lower_ in NEGATORS:
+    head = ctx.heads[i]
+    f[f"head={lemmas[head]}"] = 1.0
+    f[f"headpos={ctx.pos[head]}|{deps[i]}"] = 1.0
+    for c in ctx.children[i]:
+        f[f"child={deps[c]}|{lemmas[c]}"] = 1.0
+        if lows[c] in NEGATORS:
             f["negated"] = 1.0
-        if c.dep_.startswith("nsubj"):
+        if deps[c].startswith("nsubj"):
             f["has_subj"] = 1.0
-            if ctx.mention_at(c.idx) is not None:
+            if ctx.mention_at(ctx.idx[c]) is not None:
                 f["subj_is_actor"] = 1.0
-        if c.dep_ in ("obj", "obl", "nmod") and ctx.mention_at(c.idx) is not None:
-            f[f"{c.dep_}_is_actor"] = 1.0
-    for t in ctx.factuality_cues(tok):
+        if deps[c] in ("obj", "obl", "nmod") and ctx.mention_at(ctx.idx[c]) is not None:
+            f[f"{deps[c]}_is_actor"] = 1.0
+    for t in ctx.factuality_cues(i):
         f[f"cue={t}"] = 1.0
-    n_ments = len(ctx.mentions_between(*ctx.sent_chars(tok)))
+    k = ctx.sent_of[i]
+    n_ments = len(ctx.sent_mentions(k))
     f["n_mentions"] = min(n_ments, 4) / 4.0
     f["no_mention"] = float(n_ments == 0)
-    f["sent_first"] = float(ctx.sent_of[tok.i] == 0)
-    f["quoted"] = float(ctx.quote_at(tok.idx) is not None)
-    f["capitalised_mid"] = float(tok.i > ctx.sents[ctx.sent_of[tok.i]][0] and tok.text[:1].isupper())
-    for v in ctx.votes.get(tok.i, ()):
+    f["sent_first"] = float(k == 0)
+    f["quoted"] = float(ctx.quote_at(ctx.idx[i]) is not None)
+    f["capitalised_mid"] = float(i > ctx.sents[k][0] and ctx.capital[i])
+    for v in ctx.votes.get(i, ()):
         f[f"rule={v.type}"] = 1.0
     return f
 
 
-def candidate_tokens(ctx: ArticleContext):
+def candidate_indices(ctx: ArticleContext) -> list[int]:
     """Tokens that may be triggers: content words outside furniture and datelines."""
-    for tok in ctx.doc:
-        if tok.pos_ in CANDIDATE_POS and tok.is_alpha and len(tok.text) > 1 and not ctx.skip[tok.i]:
-            yield tok
+    pos, word, skip = ctx.pos, ctx.word, ctx.skip
+    return [i for i in range(len(pos)) if pos[i] in CANDIDATE_POS and word[i] and not skip[i]]
 
 
 def _path_up(tok, limit: int = 6) -> list:
@@ -149,7 +150,7 @@ def argument_features(ctx: ArticleContext, trig, mention, origin: str, etype: st
         for w in between & CLAUSE_MARKERS:
             f[f"between={w}"] = 1.0
         f["between_comma"] = float("," in between)
-        others = [m for m in ctx.mentions_between(*ctx.sent_chars(trig)) if m is not mention]
+        others = [m for m in ctx.sent_mentions(ctx.sent_of[trig.i]) if m is not mention]
         nearer = sum(1 for m in others if (m.start < trig.idx) == before
                      and abs(m.start - trig.idx) < abs(mention.start - trig.idx))
         f[f"rank={min(nearer, 3)}"] = 1.0

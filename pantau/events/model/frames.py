@@ -18,7 +18,7 @@ NEGATION_IS_THE_ACT = {"REJECT", "ACCUSE", "REQUEST", "THREATEN"}
 
 def factuality(ctx: ArticleContext, tok, etype: str) -> tuple[str, list[str]]:
     """(factuality, the cue classes that decided it)."""
-    cues = ctx.factuality_cues(tok)
+    cues = ctx.factuality_cues(tok.i)
     if "conditional" in cues and etype != "THREATEN":
         return "hypothetical", ["conditional"]
     if "negation" in cues and etype not in NEGATION_IS_THE_ACT:

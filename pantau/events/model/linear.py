@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -34,13 +35,14 @@ class LinearModel:
 
     def scores(self, rows: list[dict[str, float]]) -> np.ndarray:
         """Raw decision values, one row per feature dict: the weights of each row's known features,
-        gathered and summed (the look-ups are list comprehensions, the sums numpy)."""
+        gathered and summed (the look-ups are C-level ``map``s, the sums numpy)."""
         z = np.zeros((len(rows), self.coef.shape[0]), dtype=np.float32)
-        get = self.vocab.get
-        cols = np.fromiter((get(k, -1) for r in rows for k in r), dtype=np.int64)
-        if cols.size:
-            vals = np.fromiter((v for r in rows for v in r.values()), dtype=np.float32, count=cols.size)
-            row_of = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+        sizes = [len(r) for r in rows]
+        n = sum(sizes)
+        if n:
+            cols = np.fromiter(map(self.vocab.get, chain.from_iterable(rows), repeat(-1)), np.int64, n)
+            vals = np.fromiter(chain.from_iterable(map(dict.values, rows)), np.float32, n)
+            row_of = np.repeat(np.arange(len(rows)), sizes)
             known = cols >= 0
             cols, vals, row_of = cols[known], vals[known], row_of[known]
             if cols.size:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pantau.events.model.context import ArticleContext
-from pantau.events.model.features import candidate_tokens, trigger_features
+from pantau.events.model.features import candidate_indices, trigger_features
 from pantau.events.model.linear import LinearModel
 
 
@@ -18,12 +18,12 @@ class TriggerHit:
 
 def detect(ctx: ArticleContext, model: LinearModel, threshold: float) -> list[TriggerHit]:
     """Tokens whose most likely event type (other than none, "O") reaches the threshold."""
-    toks = list(candidate_tokens(ctx))
-    if not toks:
+    idx = candidate_indices(ctx)
+    if not idx:
         return []
-    probs = model.proba([trigger_features(ctx, t) for t in toks])
+    probs = model.proba([trigger_features(ctx, i) for i in idx])
     none = model.classes.index("O")
     probs[:, none] = 0.0
     best = probs.argmax(axis=1)
-    return [TriggerHit(t, model.classes[k], float(probs[i, k]))
-            for i, (t, k) in enumerate(zip(toks, best, strict=True)) if probs[i, k] >= threshold]
+    return [TriggerHit(ctx.doc[i], model.classes[k], float(probs[j, k]))
+            for j, (i, k) in enumerate(zip(idx, best, strict=True)) if probs[j, k] >= threshold]

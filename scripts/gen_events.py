@@ -3,11 +3,13 @@
 
 The store has the real schemas (pantau/store/schema.sql and pantau/stories/schema.sql, so the stories
 stage can run on it): articles (one per 10 events), events with skewed actor codes, places and dates
-over ten years, stories, an escalation index (dyad x day) computed from the events, and alerts. Canonical
-events are not built (the stories stage would attach every event on its next update: the heavy case the
-API's ingest worker must keep bounded). Nothing in it is real news.
+over ten years, stories, an escalation index (dyad x day) computed from the events, and alerts. By default
+canonical events are not built (the stories stage would attach every event on its next update: the heavy
+case the API's ingest worker must keep bounded). ``--canonical`` builds them in SQL (seconds), so that the
+stories stage finds nothing left to do: a store whose stories are caught up, as a long-running monitor's
+is, for load tests with ingests arriving. Nothing in it is real news.
 
-    python scripts/gen_events.py --out /tmp/pantau-1m.duckdb --events 1000000
+    python scripts/gen_events.py --out /tmp/pantau-1m.duckdb --events 1000000 [--canonical]
 """
 
 from __future__ import annotations
@@ -122,7 +124,61 @@ OUTLETS = [
 ]
 
 
-def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
+def attach_canonical(con: duckdb.DuckDBPyConnection) -> None:
+    """Canonical events as a caught-up stories stage leaves them, built in SQL instead of by matching.
+
+    Each counted record (factuality in ``count_factuality``, with a type) is a mention of the canonical
+    event of its story, type, codes and date; the others are skipped with the stage's reason. Why not run
+    the stage: on a million records its matching takes over half an hour, and the load test needs a store
+    where the next stories update has only the new articles to do. Intensity and the CBRN channel come from
+    escalation.yaml, as the stage computes them (the generated events have no mode)."""
+    from pantau.stories.canonical import intensity
+    from pantau.stories.common import config
+
+    cfg = config()
+    counted = list(cfg["count_factuality"])
+    weights = {t: intensity(t, None) for t in TYPES}
+    con.execute(
+        "CREATE TEMP TABLE weights AS SELECT unnest(?) AS type, unnest(?) AS intensity",
+        [list(weights), list(weights.values())],
+    )
+    con.execute(
+        """
+        CREATE TEMP TABLE mentions AS
+        SELECT e.id AS event_id, e.article_id, sa.story_id, a.outlet, e.type, e.mode, e.actor_codes,
+               e.recipient_codes, e.date, e.date_precision, json_extract_string(e.location, '$.name') AS loc,
+               list_has_any(e.context, ?) AS cbrn, json_extract_string(e.evidence, '$[0].text') AS evidence,
+               'ce-' || substr(md5(concat_ws('|', sa.story_id, e.type, array_to_string(e.actor_codes, ','),
+                   array_to_string(e.recipient_codes, ','), e.date)), 1, 16) AS cid
+        FROM events e JOIN articles a ON a.id = e.article_id
+        LEFT JOIN story_articles sa ON sa.article_id = e.article_id
+        WHERE e.factuality IN (SELECT unnest(?)) AND e.type IS NOT NULL
+        """,
+        [list(cfg["cbrn_contexts"]), counted],
+    )
+    con.execute(
+        """
+        INSERT INTO canonical_events (id, type, mode, actor_codes, recipient_codes, date, date_precision,
+            location_name, story_id, n_mentions, n_sources, sources, cbrn, intensity, first_evidence, day)
+        SELECT cid, any_value(m.type), any_value(mode), list_sort(list_distinct(flatten(list(actor_codes)))),
+               list_sort(list_distinct(flatten(list(recipient_codes)))), min(date), 'day', min(loc),
+               any_value(story_id), count(*), count(DISTINCT outlet), list_sort(list_distinct(list(outlet))),
+               bool_or(cbrn), any_value(w.intensity), min(evidence), min(date)
+        FROM mentions m JOIN weights w ON w.type = m.type GROUP BY cid
+        """
+    )
+    con.execute("INSERT INTO event_mentions (canonical_id, event_id, article_id) "
+                "SELECT cid, event_id, article_id FROM mentions")
+    con.execute(
+        "INSERT INTO story_skipped_events (event_id, reason, article_id) "
+        "SELECT id, CASE WHEN type IS NULL THEN 'no type' ELSE 'factuality:' || factuality END, article_id "
+        "FROM events WHERE id NOT IN (SELECT event_id FROM mentions)"
+    )
+    con.execute("DROP TABLE mentions")
+    con.execute("DROP TABLE weights")
+
+
+def generate(out: Path, n_events: int, seed: float = 0.42, *, canonical: bool = False) -> dict[str, float]:
     """Write the store; returns seconds per step."""
     from pantau.api.db import ensure_schema
     from pantau.stories.common import ensure_schema as ensure_stories_schema
@@ -243,6 +299,10 @@ def generate(out: Path, n_events: int, seed: float = 0.42) -> dict[str, float]:
         """
     )
     timings["index"] = time.perf_counter() - t
+    if canonical:
+        t = time.perf_counter()
+        attach_canonical(con)
+        timings["canonical"] = time.perf_counter() - t
     t = time.perf_counter()
     derived.ensure(con)  # typed location columns and count tables, as the store keeps them on write
     timings["derived"] = time.perf_counter() - t
@@ -255,13 +315,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/pantau-bench.duckdb"))
     ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument(
+        "--canonical", action="store_true", help="build the canonical events (stories caught up; seconds)"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
-    timings = generate(args.out, args.events)
+    timings = generate(args.out, args.events, canonical=args.canonical)
     con = duckdb.connect(str(args.out), read_only=True)
     counts = {
         t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-        for t in ("articles", "events", "stories", "escalation_index", "alerts")
+        for t in ("articles", "events", "stories", "escalation_index", "alerts", "canonical_events",
+                  "event_mentions", "story_skipped_events")
     }
     con.close()
     print(

@@ -110,3 +110,39 @@ def test_a_chunk_is_stored_in_one_transaction_and_a_bad_article_is_a_job_error(
     assert job.status == "done"
     assert sorted(r["id"] for r in job.results) == [f"b{i}" for i in range(5)]
     assert len(job.errors) == 1 and job.errors[0].startswith("bad")
+
+
+def test_a_write_drops_the_replies_it_made_stale() -> None:
+    """Stale replies are dropped at the next request, not left until the size cap evicts them (in
+    ``pantau watch --serve`` writes come every second or two, so they held memory up to the cap)."""
+    import asyncio
+
+    from pantau.api.db import Generation
+    from pantau.api.middleware import ReadCache
+
+    gen = Generation(0, 0)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"x" * 100})
+
+    cache = ReadCache(app, generation=lambda: gen)
+
+    async def get(path: str) -> None:
+        async def send(message: Any) -> None:
+            return None
+
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b""}
+        await cache(scope, None, send)
+
+    paths = ["/api/articles/a1", "/api/articles/a2", "/api/alerts", "/api/index"]
+    for path in paths:
+        asyncio.run(get(path))
+    assert len(cache.entries) == 4 and cache.total == 400
+    gen = Generation(1, 0)  # new articles only: the stories replies stay valid
+    asyncio.run(get("/api/stories"))  # the next GET sweeps
+    assert sorted(k[0] for k in cache.entries) == ["/api/alerts", "/api/index", "/api/stories"]
+    assert cache.total == 300
+    gen = Generation(2, 1)  # a stories slice
+    asyncio.run(get("/api/articles/a1"))
+    assert [k[0] for k in cache.entries] == ["/api/articles/a1"] and cache.total == 100

@@ -134,7 +134,9 @@ class ReadCache:
     :class:`pantau.api.db.Generation` pair, when replies under ``stories_paths`` are kept across writes
     that only add articles (the stories stage has not seen them yet, so those replies cannot change),
     which keeps the index, alert and story replies cached while articles stream in. A reply is kept only
-    while its counter is unchanged, so a cached reply is never older than the data. Hits carry
+    while its counter is unchanged, so a cached reply is never older than the data; the first request
+    after a write drops every reply that write made stale (left in place, they held memory up to
+    ``max_total`` in ``pantau watch --serve``, which writes every second or two). Hits carry
     ``X-Cache: hit`` (load tests count them). Small replies only, at most ``max_entries`` and
     ``max_total`` bytes.
     """
@@ -163,10 +165,12 @@ class ReadCache:
             OrderedDict()
         )
         self.total = 0  # bytes of the bodies held
+        self._swept: Any = None  # the generation at the last sweep of stale replies
 
-    def _counter(self, path: str) -> int:
-        """The write counter that invalidates a reply for ``path``."""
-        gen = self.generation()
+    def _counter(self, path: str, gen: Any = None) -> int:
+        """The write counter that invalidates a reply for ``path`` (in ``gen``, else the current one)."""
+        if gen is None:
+            gen = self.generation()
         if isinstance(gen, tuple):
             return gen[1] if path.startswith(self.stories_paths) else gen[0]
         return gen
@@ -175,6 +179,16 @@ class ReadCache:
         entry = self.entries.pop(key, None)
         if entry is not None:
             self.total -= len(entry[2])
+
+    def _sweep(self) -> None:
+        """Drop the replies made before the last write that could change them (once per write)."""
+        gen = self.generation()
+        if gen == self._swept:
+            return
+        self._swept = gen
+        stale = [key for key, entry in self.entries.items() if entry[0] != self._counter(key[0], gen)]
+        for key in stale:
+            self._drop(key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -188,6 +202,7 @@ class ReadCache:
             return
         if self.on_read is not None:
             self.on_read()
+        self._sweep()
         gen = self._counter(path)
         key = (path, scope.get("query_string", b""))
         hit = self.entries.get(key)

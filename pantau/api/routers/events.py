@@ -164,7 +164,7 @@ def list_events(
 
 
 def attach_sources(db: Database, cur: Any, items: list[dict[str, Any]]) -> None:
-    """Add each event's canonical event and its count of independent outlets (one query for the page).
+    """Add each event's canonical event and its count of independent outlets (two queries for the page).
 
     Why: "how many independent outlets reported it" is the question the canonical events answer; a record
     without a canonical event (stories not built, or not counted: hedged, negated) gets ``None``.
@@ -175,17 +175,28 @@ def attach_sources(db: Database, cur: Any, items: list[dict[str, Any]]) -> None:
         "canonical_events", "id", "n_sources"
     ):
         return
+    # Two look-ups with constant IN lists, which DuckDB pushes into each table's scan: joining the page's
+    # mentions to canonical_events in one query scanned and hashed that whole table instead (58 against
+    # 17 ms of CPU per page of 100 on a store of a million canonical events).
     ids = [e["id"] for e in items]
-    marks = ", ".join("?" * len(ids))  # placeholders only (the primary-key index answers them)
     cur.execute(
-        "SELECT m.event_id, m.canonical_id, c.n_sources FROM event_mentions m "
-        f"JOIN canonical_events c ON c.id = m.canonical_id WHERE m.event_id IN ({marks})",
-        ids,
+        f"SELECT event_id, canonical_id FROM event_mentions WHERE event_id IN ({_marks(ids)})", ids
     )
-    found = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+    canonical = dict(cur.fetchall())
+    cids = sorted(set(canonical.values()))
+    if not cids:
+        return
+    cur.execute(f"SELECT id, n_sources FROM canonical_events WHERE id IN ({_marks(cids)})", cids)
+    n_sources = dict(cur.fetchall())
     for e in items:
-        if e["id"] in found:
-            e["canonical_id"], e["n_sources"] = found[e["id"]]
+        cid = canonical.get(e["id"])
+        if cid in n_sources:
+            e["canonical_id"], e["n_sources"] = cid, n_sources[cid]
+
+
+def _marks(values: list[Any]) -> str:
+    """Placeholders only: the values are bound."""
+    return ", ".join("?" * len(values))
 
 
 @router.get("/api/events/{event_id}", **documented(Event, ERRORS_404))

@@ -66,6 +66,9 @@ _SOURCE_COLS = (
     "articles",
     "lag_s",
 )
+_UPDATE_SOURCE = (
+    f"UPDATE watch_sources SET {', '.join(f'{c} = ?' for c in _SOURCE_COLS[1:])} WHERE name = ?"
+)
 MAX_ATTEMPTS = 5  # a page that failed this often is not fetched again until its feed item changes
 
 
@@ -125,10 +128,12 @@ class WatchState:
             return row
 
     def _save(self, row: dict[str, Any]) -> None:
-        marks = ", ".join("?" * len(_SOURCE_COLS))
-        self.con.execute(
-            f"INSERT OR REPLACE INTO watch_sources VALUES ({marks})", [row[c] for c in _SOURCE_COLS]
-        )
+        """UPDATE the source's row, INSERT it when there is none. Why not INSERT OR REPLACE: in DuckDB it
+        costs 6 ms of CPU against 1.6 for the UPDATE (measured), and it runs on every poll and item."""
+        updated = self.con.execute(_UPDATE_SOURCE, [row[c] for c in _SOURCE_COLS[1:]] + [row["name"]])
+        if not updated.fetchone()[0]:
+            marks = ", ".join("?" * len(_SOURCE_COLS))
+            self.con.execute(f"INSERT INTO watch_sources VALUES ({marks})", [row[c] for c in _SOURCE_COLS])
 
     def update_source(
         self,
@@ -197,10 +202,15 @@ class WatchState:
             )
             if status == "failed" and attempts >= MAX_ATTEMPTS:
                 status = "rejected"
-            self.con.execute(
-                "INSERT OR REPLACE INTO watch_seen VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [key, source, item_hash, content_hash, article_id, status, attempts, old[0] if old else t, t],
-            )
+            values = [source, item_hash, content_hash, article_id, status, attempts, old[0] if old else t, t]
+            if old:  # an UPDATE or a plain INSERT: INSERT OR REPLACE costs twice as much (see _save)
+                self.con.execute(
+                    "UPDATE watch_seen SET source = ?, item_hash = ?, content_hash = ?, article_id = ?, "
+                    "status = ?, attempts = ?, first_seen = ?, updated = ? WHERE key = ?",
+                    [*values, key],
+                )
+            else:
+                self.con.execute("INSERT INTO watch_seen VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [key, *values])
 
     # -- alerts -----------------------------------------------------------------
     def undelivered(self, channel: str, limit: int = 1000) -> list[dict[str, Any]]:

@@ -29,15 +29,19 @@ def needs_nlp(article: Article) -> bool:
 
 
 def parse_many(results: list[Result]) -> list[Doc | None]:
-    """Docs for the articles that need NLP, parsed in one batch; None for the others."""
-    from pantau import nlp
+    """Docs for the articles that need NLP, parsed in one batch (a second one, without the dependency
+    parser, for the articles the event stage leaves uncoded); None for the others."""
+    from pantau import events, nlp
 
     todo = [i for i, r in enumerate(results) if needs_nlp(r.article)]
     docs: list[Doc | None] = [None] * len(results)
     try:
-        texts = [results[i].article.text for i in todo]
-        for i, doc in zip(todo, nlp.pipe(texts, batch_size=BATCH), strict=True):
-            docs[i] = doc
+        full = {i for i in todo if events.needs_parse(results[i].article)}
+        for dependencies in (True, False):
+            part = [i for i in todo if (i in full) == dependencies]
+            texts = [results[i].article.text for i in part]
+            for i, doc in zip(part, nlp.pipe(texts, BATCH, dependencies=dependencies), strict=True):
+                docs[i] = doc
     except Exception:  # fall back to parsing one by one, so the bad one fails alone
         return [None] * len(results)
     return docs
@@ -51,7 +55,7 @@ def analyse(result: Result, doc: Doc | None = None) -> Result:
     from pantau import events, nlp
 
     if doc is None:
-        doc = nlp.parse(article.text)
+        doc = nlp.parse(article.text, dependencies=events.needs_parse(article))
     coding = events.code(article, doc)
     result.entities, result.events, result.quotes = coding.entities, coding.events, coding.quotes
     result.article.relevance = coding.relevance

@@ -245,3 +245,32 @@ def test_models_round_trip_with_choice_and_second_look(tmp_path):
     assert back.rerank_threshold == 0.3 and back.info == {"x": 1}
     for name in ("actor_choice", "recipient_choice", "rerank", "relevance"):
         assert np.allclose(getattr(back, name).proba(rows[:2]), part.proba(rows[:2]))
+
+
+@needs_model
+@needs_corpus
+def test_uncoded_articles_skip_the_dependency_parser_and_lose_nothing():
+    """Held-out sport, technology and entertainment articles that the relevance model leaves uncoded
+    are parsed without the dependency parser (half of the NLP time); their entities, quotes, flags and
+    (no) events are what a full parse gives. A political article still gets its parse."""
+    from dataclasses import replace
+
+    from pantau import events, nlp
+    from pantau.pipeline import analyse, parse_many
+    from pantau.records import Result
+
+    script = _training_script()
+    articles = script.weak_negatives(SHARED, 16, skip=int(script.RELEVANCE["sample"]) + 30)
+    uncoded = [a for a in articles if not events.needs_parse(a)]
+    assert len(uncoded) >= 10
+    light = parse_many([Result(article=a) for a in uncoded])
+    assert not any(d.has_annotation("DEP") for d in light)
+    for art, doc, full in zip(uncoded, light, nlp.pipe([a.text for a in uncoded]), strict=True):
+        a, b = analyse(Result(article=replace(art)), doc), analyse(Result(article=replace(art)), full)
+        assert (a.entities, a.quotes, a.events, a.article.flags) == (b.entities, b.quotes, b.events,
+                                                                     b.article.flags)
+        assert a.events == [] and a.entities
+    political = replace(articles[0], text="Kementerian Luar Negeri Korea Selatan memanggil duta besar "
+                        "Jepang di Seoul untuk memprotes klaim Tokyo atas pulau Dokdo.")
+    assert events.needs_parse(political)
+    assert parse_many([Result(article=political)])[0].has_annotation("DEP")

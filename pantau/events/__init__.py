@@ -33,18 +33,39 @@ def code(article: Article, doc=None) -> Coding:
     from pantau.events.model import relevance
 
     reading, units = rules.read(article, doc)
-    events = rules.code_units(article, reading, units)
     models = model.load()
     score, flags = None, []
-    if models is not None and doc is not None:
-        if models.relevance is not None:
-            score = relevance.score(article, models.relevance)
-        if score is not None and score < models.relevance_threshold:
+    if models is None or doc is None:
+        events = rules.code_units(article, reading, units)
+    else:
+        score, uncoded = relevance_of(article)
+        if uncoded:  # no events: neither coder runs (they alone read the dependency parse)
             events, flags = [], [relevance.NOT_CODED_FLAG.format(score=score)]
         else:
+            events = rules.code_units(article, reading, units)
             events = model.code(article, doc, reading, units, events, models, score)
     events = check_event_dates(events, article.published, article.text)
     return Coding(reading.ents, events, reading.quotes, score, flags)
+
+
+def relevance_of(article: Article) -> tuple[float | None, bool]:
+    """The article's political relevance (None when no relevance model ships) and whether it is under
+    the shipped threshold, so that it gets no events."""
+    from pantau.events import model
+    from pantau.events.model import relevance
+
+    models = model.load()
+    if models is None or models.relevance is None:
+        return None, False
+    score = relevance.score(article, models.relevance)
+    return score, score < models.relevance_threshold
+
+
+def needs_parse(article: Article) -> bool:
+    """Whether the event stage will read the article's dependency parse: not when it leaves the article
+    uncoded (about half of a mixed news stream: sport, entertainment, technology...), which then
+    needs only tags, sentences and entities (``nlp.pipe(dependencies=False)``)."""
+    return not relevance_of(article)[1]
 
 
 def analyse(article: Article, doc=None) -> tuple[list[Entity], list[Event], list[Quote]]:
@@ -53,4 +74,4 @@ def analyse(article: Article, doc=None) -> tuple[list[Entity], list[Event], list
     return c.entities, c.events, c.quotes
 
 
-__all__ = ["Coding", "analyse", "code"]
+__all__ = ["Coding", "analyse", "code", "needs_parse", "relevance_of"]

@@ -116,6 +116,7 @@ def test_a_write_drops_the_replies_it_made_stale() -> None:
     """Stale replies are dropped at the next request, not left until the size cap evicts them (in
     ``pantau watch --serve`` writes come every second or two, so they held memory up to the cap)."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from pantau.api.db import Generation
     from pantau.api.middleware import ReadCache
@@ -135,14 +136,20 @@ def test_a_write_drops_the_replies_it_made_stale() -> None:
         scope = {"type": "http", "method": "GET", "path": path, "query_string": b""}
         await cache(scope, None, send)
 
+    def run(path: str) -> None:
+        """One request on a fresh event loop in its own thread: a browser test's Playwright may hold a
+        running loop in this one."""
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, get(path)).result()
+
     paths = ["/api/articles/a1", "/api/articles/a2", "/api/alerts", "/api/index"]
     for path in paths:
-        asyncio.run(get(path))
+        run(path)
     assert len(cache.entries) == 4 and cache.total == 400
     gen = Generation(1, 0)  # new articles only: the stories replies stay valid
-    asyncio.run(get("/api/stories"))  # the next GET sweeps
+    run("/api/stories")  # the next GET sweeps
     assert sorted(k[0] for k in cache.entries) == ["/api/alerts", "/api/index", "/api/stories"]
     assert cache.total == 300
     gen = Generation(2, 1)  # a stories slice
-    asyncio.run(get("/api/articles/a1"))
+    run("/api/articles/a1")
     assert [k[0] for k in cache.entries] == ["/api/articles/a1"] and cache.total == 100

@@ -270,7 +270,9 @@ def test_uncoded_articles_skip_the_dependency_parser_and_lose_nothing():
         assert (a.entities, a.quotes, a.events, a.article.flags) == (b.entities, b.quotes, b.events,
                                                                      b.article.flags)
         assert a.events == [] and a.entities
-    political = replace(articles[0], text="Kementerian Luar Negeri Korea Selatan memanggil duta besar "
-                        "Jepang di Seoul untuk memprotes klaim Tokyo atas pulau Dokdo.")
+    political = replace(articles[0], title="Manila protes Beijing", text=(
+        "Pemerintah Filipina memanggil duta besar Tiongkok di Manila pada Senin untuk memprotes tembakan "
+        "meriam air kapal penjaga pantai Tiongkok ke kapal nelayan Filipina. Manila menuntut Beijing "
+        "menghentikan tindakan itu."))
     assert events.needs_parse(political)
     assert parse_many([Result(article=political)])[0].has_annotation("DEP")

@@ -88,7 +88,7 @@ def fallback_codes(st: Analysis) -> None:
             if app:
                 m.entity.code = app.entity.code
         if m.entity.code is None and PLURAL_OWNER_RE.search(m.entity.text):
-            m.entity.code = "UNK"  # "para menteri pertahanan dari beberapa negara": several states
+            m.entity.code = "UNK"  # "duta besar sejumlah negara": several states, none of them the owner
             m.entity.name = None
         if m.entity.code is None:
             if m.kind == "title" or m.entity.sector in INSTITUTIONAL:

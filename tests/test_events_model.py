@@ -276,3 +276,27 @@ def test_uncoded_articles_skip_the_dependency_parser_and_lose_nothing():
         "menghentikan tindakan itu."))
     assert events.needs_parse(political)
     assert parse_many([Result(article=political)])[0].has_annotation("DEP")
+
+
+def test_merge_keeps_a_later_statement_with_another_predicate_apart():
+    """Statements by the same party to the same party: another predicate in another sentence is a further
+    statement (two events); two predicates in one sentence, or the same predicate retold, are one."""
+    from pantau.events.lexicon import Entry, Hit
+    from pantau.events.rules.mentions import Candidate
+    from pantau.events.rules.merge import merge
+    from pantau.records import Article, Entity
+
+    text = ("Teheran mengecam Washington atas sanksi baru itu. Pejabat itu juga menuding Washington "
+            "mengganggu jalur pelayaran.")
+    first, second = (0, 50), (51, len(text))
+
+    def cand(key: str, sent: tuple[int, int]) -> Candidate:
+        return Candidate(hit=Hit(Entry(key=key, type="ACCUSE"), 1, "active"), ti=1, sent=sent,
+                         actor=[Entity("Teheran", "LOC", code="IRN")],
+                         recipient=[Entity("Washington", "LOC", code="USA")],
+                         factuality="asserted", mode=None, ctx=[], rule="test", confidence=0.9, type="ACCUSE")
+
+    art = Article(id="a", text=text)
+    assert len(merge([cand("kecam", first), cand("tuding", second)], text, [], art)) == 2
+    assert len(merge([cand("kecam", first), cand("tuding", first)], text, [], art)) == 1
+    assert len(merge([cand("kecam", first), cand("kecam", second)], text, [], art)) == 1

@@ -300,3 +300,12 @@ def test_merge_keeps_a_later_statement_with_another_predicate_apart():
     assert len(merge([cand("kecam", first), cand("tuding", second)], text, [], art)) == 2
     assert len(merge([cand("kecam", first), cand("tuding", first)], text, [], art)) == 1
     assert len(merge([cand("kecam", first), cand("kecam", second)], text, [], art)) == 1
+
+
+@needs_model
+def test_declining_to_comment_is_no_refusal():
+    """The lexicon's licence (``block``) holds for the learned coder too: "menolak berkomentar" declines
+    to comment, which the guidelines do not code (EVENTS.md §1)."""
+    text = ("Kementerian Luar Negeri China menolak berkomentar tentang tuduhan Amerika Serikat bahwa "
+            "Beijing memasok senjata ke Rusia.")
+    assert not [e for e in _extract(text).events if e.type == "REJECT"]

@@ -39,6 +39,12 @@ class Entry:
     alleged: bool = False  # the act is alleged by a speaker: actor = speaker, recipient = local subject
     aux: bool = False  # dropped when another trigger of the same type codes the sentence
 
+    def blocked(self, lows: list[str], after: int) -> bool:
+        """Whether the words from ``after`` on (the trigger's next words, lowercased) are one of the
+        entry's ``block`` phrases, which make it another word ("menolak berkomentar", "minta maaf")."""
+        nxt = " ".join(lows[after : after + 2])
+        return any(nxt == b or nxt.startswith(b + " ") or lows[after : after + 1] == [b] for b in self.block)
+
 
 @dataclass
 class Hit:

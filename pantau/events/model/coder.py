@@ -110,6 +110,8 @@ def _candidate(ctx: ArticleContext, reading: Reading, units: list[tuple[int, int
     if ti is None:
         return None
     entry = _entry(ctx, hit)
+    if entry is not None and entry.blocked(ctx.lows, tok.i + 1):
+        return None  # the rule coder's licence: "menolak berkomentar" declines to comment, no refusal
     in_lexicon = entry is not None
     fact, cues = frames.factuality(ctx, tok, hit.type)
     trace = f"model:trigger '{tok.text}' {hit.type} p={hit.p:.2f}; {roles.trace}"

@@ -81,10 +81,7 @@ class SentenceCoder(Clause):
         """The entry's context allows it: no blocking word after it, its needed word nearby."""
         e = hit.entry
         tn = ti + hit.n
-        nxt = " ".join(self.lows[tn : tn + 2])
-        if e.block and any(
-            nxt == b or nxt.startswith(b + " ") or self.lows[tn : tn + 1] == [b] for b in e.block
-        ):
+        if e.blocked(self.lows, tn):
             return False
         # the object ("pasukan") may precede a passive or nominal trigger
         return not (

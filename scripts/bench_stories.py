@@ -39,12 +39,32 @@ def cur_rss_mb() -> float:
     return 0.0
 
 
+def dump(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Write the clustering's results in a stable order: two runs with equal files decided alike."""
+    with path.open("w", encoding="utf-8") as f:
+        for row in con.execute(
+            """SELECT sa.article_id, sa.story_id, sa.reason, d.original_id, d.matched_id, d.relation
+               FROM story_articles sa LEFT JOIN duplicates d ON d.article_id = sa.article_id
+               ORDER BY sa.article_id"""
+        ).fetchall():
+            f.write("\t".join("" if v is None else str(v) for v in row) + "\n")
+        for row in con.execute(
+            """SELECT id, title, first_date, last_date, n_articles, n_outlets, outlets, main_actors
+               FROM stories ORDER BY id"""
+        ).fetchall():
+            f.write("\t".join("" if v is None else str(v) for v in row) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
     ap.add_argument("--days-per-report", type=int, default=200)
     ap.add_argument("--international", action="store_true", help="only international articles")
     ap.add_argument("--db", default=":memory:")
+    ap.add_argument("--dump", metavar="FILE",
+                    help="write each article's story, duplicate link and reason (sorted) to FILE: "
+                         "two runs that decided alike give equal files")
+    ap.add_argument("--profile", metavar="FILE", help="cProfile the clustering run into FILE (pstats)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a clustering parameter of escalation.yaml (merge_model=merge_score.yaml)")
     args = ap.parse_args(argv)
@@ -79,11 +99,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  day {n_days[0]:5d} ({day}) articles {n_arts[0]:6d} "
                   f"t={time.perf_counter() - t1:6.1f}s RSS {cur_rss_mb():.0f} MiB (peak {rss_mb():.0f})")
 
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+    c1 = time.process_time()
     t1 = time.perf_counter()
+    if prof is not None:
+        prof.enable()
     stats = engine.update_articles(con, progress=progress)
+    if prof is not None:
+        prof.disable()
+        prof.dump_stats(args.profile)
     t_upd = time.perf_counter() - t1
-    print(f"de-dup + clustering: {stats} in {t_upd:.1f}s (CPU {time.process_time():.1f}s), "
+    print(f"de-dup + clustering: {stats} in {t_upd:.1f}s (CPU {time.process_time() - c1:.1f}s clustering, "
+          f"{time.process_time():.1f}s with loading), "
           f"{n_days[0]} days, peak RSS {rss_mb():.0f} MiB")
+    if args.dump:
+        dump(con, Path(args.dump))
     rel = con.execute("SELECT relation, count(*) FROM duplicates GROUP BY 1 ORDER BY 1").fetchall()
     sizes = con.execute(
         """SELECT count(*), sum(CASE WHEN n_articles > 1 THEN 1 ELSE 0 END), max(n_articles),

@@ -238,3 +238,108 @@ def test_a_stop_inside_a_chunk_writes_a_consistent_prefix() -> None:
     q = "SELECT canonical_id, event_id FROM event_mentions ORDER BY event_id"
     assert con.execute(q).fetchall() == one.execute(q).fetchall()
     assert con.execute("SELECT count(*) FROM story_skipped_events").fetchone()[0] == len(range(0, n, 11))
+
+
+def _records_store(n_articles: int, per_article: int):  # type: ignore[no-untyped-def]
+    """Constructed rows: ``per_article`` strikes per article (so that a chunk can end inside an article)."""
+    import duckdb
+
+    from pantau.stories.common import ensure_schema
+
+    con = duckdb.connect(":memory:")
+    con.execute((Path(canonical.__file__).parents[1] / "store" / "schema.sql").read_text())
+    ensure_schema(con)
+    con.execute("INSERT INTO articles (id, published_date, outlet) SELECT 'a' || lpad(i::VARCHAR, 5, '0'), "
+                "DATE '2024-01-01' + (i % 40)::INT, 'o' || (i % 5) FROM range(?) t(i)", [n_articles])
+    con.execute("INSERT INTO events (id, article_id, type, actor_codes, recipient_codes, date, "
+                "date_precision, location, factuality) SELECT 'e' || i, "
+                "'a' || lpad((i // ?)::VARCHAR, 5, '0'), 'ASSAULT', ['RUS'], ['UKR'], "
+                "DATE '2024-01-01' + ((i // ?) % 40)::INT, 'day', "
+                "json_object('name', 'place' || (i % 90)), 'asserted' FROM range(?) t(i)",
+                [per_article, per_article, n_articles * per_article])
+    return con
+
+
+_UNHANDLED = """SELECT count(*) FROM events e WHERE e.id NOT IN (SELECT event_id FROM event_mentions)
+                AND e.id NOT IN (SELECT event_id FROM story_skipped_events)"""
+
+
+def test_only_articles_with_every_record_handled_are_marked() -> None:
+    """The catch-up looks only at the records of articles without a "records handled" marker: a chunk that
+    ends inside an article's records leaves that article unmarked (its other records are found next time),
+    and continuing gives the one-shot result."""
+    one = _records_store(300, 3)
+    canonical.update(one)
+    assert one.execute("SELECT count(*) FROM story_event_articles").fetchone()[0] == 300
+    con = _records_store(300, 3)
+    first = canonical._FIRST_CHUNK  # noqa: SLF001 - 250 records: the chunk ends inside the 84th article
+    assert first % 3
+    res = canonical.update(con, should_stop=lambda: True)
+    assert res["partial"] and res["events"] == first
+    marked = {r[0] for r in con.execute("SELECT article_id FROM story_event_articles").fetchall()}
+    assert len(marked) == first // 3  # the article cut by the chunk is not marked
+    left = con.execute(
+        """SELECT DISTINCT article_id FROM events WHERE id IN
+            (SELECT id FROM events EXCEPT SELECT event_id FROM event_mentions)""").fetchall()
+    assert not marked & {r[0] for r in left}  # every marked article has all its records attached
+    assert canonical.update(con)["events"] == 900 - first
+    assert con.execute(_UNHANDLED).fetchone()[0] == 0
+    q = "SELECT canonical_id, event_id FROM event_mentions ORDER BY event_id"
+    assert con.execute(q).fetchall() == one.execute(q).fetchall()
+
+
+def test_an_update_without_new_articles_reads_no_event_record() -> None:
+    """Once every article is marked the catch-up does not read the events table at all (before, each update
+    checked every record against the mention and skip tables); a new article's records are still found."""
+    con = _records_store(50, 2)
+    canonical.update(con)
+    con.execute("ALTER TABLE events RENAME TO events_away")
+    try:
+        assert canonical.update(con)["events"] == 0
+    finally:
+        con.execute("ALTER TABLE events_away RENAME TO events")
+    con.execute("INSERT INTO articles (id, published_date, outlet) VALUES ('b1', DATE '2024-01-03', 'o9')")
+    con.execute("INSERT INTO events (id, article_id, type, actor_codes, recipient_codes, date, "
+                "date_precision, location, factuality) VALUES ('f1', 'b1', 'ASSAULT', ['RUS'], ['UKR'], "
+                "DATE '2024-01-03', 'day', json_object('name', 'place2'), 'asserted')")
+    assert canonical.update(con)["events"] == 1
+    assert con.execute(_UNHANDLED).fetchone()[0] == 0
+
+
+def test_a_store_without_markers_is_marked_on_its_next_update() -> None:
+    """A store whose records were attached before the markers existed (or by other means, as
+    scripts/gen_events.py --canonical does) has every article pending once: nothing is matched again, and
+    the articles are marked."""
+    con = _records_store(60, 2)
+    canonical.update(con)
+    q = "SELECT id, n_mentions, n_sources FROM canonical_events ORDER BY id"
+    before = con.execute(q).fetchall()
+    con.execute("DELETE FROM story_event_articles")
+    assert canonical.update(con)["events"] == 0
+    assert con.execute("SELECT count(*) FROM story_event_articles").fetchone()[0] == 60
+    assert con.execute(q).fetchall() == before
+
+
+def test_an_article_stored_during_a_chunk_is_not_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The markers are written for the articles whose records the chunk read, not for whatever is unmarked at
+    write time: an article stored by another cursor between the read and the write keeps its records
+    pending (marked otherwise, they would never be attached)."""
+    con = _records_store(20, 2)
+    read = canonical._pending  # noqa: SLF001 - the step to interleave with
+
+    def read_then_store(c, limit=None):  # type: ignore[no-untyped-def]
+        got = read(c, limit)
+        c.execute("INSERT INTO articles (id, published_date, outlet) "
+                  "VALUES ('late', DATE '2024-01-01', 'o8')")
+        c.execute("INSERT INTO events (id, article_id, type, actor_codes, recipient_codes, date, "
+                  "date_precision, location, factuality) VALUES ('late:e0', 'late', 'ASSAULT', ['RUS'], "
+                  "['UKR'], DATE '2024-01-01', 'day', json_object('name', 'place1'), 'asserted')")
+        monkeypatch.setattr(canonical, "_pending", read)  # once
+        return got
+
+    monkeypatch.setattr(canonical, "_pending", read_then_store)
+    assert canonical.update(con)["events"] == 40
+    marked = {r[0] for r in con.execute("SELECT article_id FROM story_event_articles").fetchall()}
+    assert "late" not in marked and len(marked) == 20
+    assert canonical.update(con)["events"] == 1
+    assert con.execute(_UNHANDLED).fetchone()[0] == 0

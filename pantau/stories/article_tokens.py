@@ -46,15 +46,14 @@ def names(text: str) -> list[str]:
     only an ordinary word written with a capital, so it counts only if it is also written
     capitalised inside a sentence somewhere in the text.
     """
-    stop = _name_stop()
-    found: list[tuple[list[str], bool]] = []
+    found: list[tuple[tuple[str, ...], bool]] = []
     inner: set[str] = set()
     for m in _NAME.finditer(text):
-        parts = [w.strip("'’-").lower() for w in m.group(0).split()]
-        parts = [w for w in parts if len(w) >= 2 and not w.isdigit()]
+        parts = _run_words(m.group(0))
         if not parts:
             continue
-        initial = bool(_SENT_START.search(text[max(0, m.start() - 3): m.start()])) or m.start() == 0
+        start = m.start()
+        initial = start == 0 or bool(_SENT_START.search(text[max(0, start - 3): start]))
         found.append((parts, initial))
         if not initial:
             inner.update(parts)
@@ -62,18 +61,34 @@ def names(text: str) -> list[str]:
     for parts, initial in found:
         if initial and parts[0] not in inner:
             parts = parts[1:]  # an ordinary word that starts the sentence
-        # generic title words split a run: "Menteri Luar Negeri Norwegia Ingrid Hansen" -> "norwegia",
-        # "ingrid", "hansen", "norwegia_ingrid_hansen"
-        run: list[str] = []
-        for w in [*parts, ""]:
-            if w and w not in stop and len(w) >= 3:
-                run.append(w)
-                continue
-            out.extend(run)
-            if len(run) > 1:
-                out.append("_".join(run))
-            run = []
+        out.extend(_split_generic(parts))
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _run_words(run: str) -> tuple[str, ...]:
+    """The words of a capitalised run, lower-cased, without quotes and hyphens at their ends, numbers and
+    single letters (cached: the same runs recur in every article of a story)."""
+    parts = (w.strip("'’-").lower() for w in run.split())
+    return tuple(w for w in parts if len(w) >= 2 and not w.isdigit())
+
+
+@lru_cache(maxsize=100_000)
+def _split_generic(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """Generic title words split a run: "Menteri Luar Negeri Norwegia Ingrid Hansen" -> "norwegia",
+    "ingrid", "hansen", "norwegia_ingrid_hansen"."""
+    stop = _name_stop()
+    out: list[str] = []
+    run: list[str] = []
+    for w in [*parts, ""]:
+        if w and w not in stop and len(w) >= 3:
+            run.append(w)
+            continue
+        out.extend(run)
+        if len(run) > 1:
+            out.append("_".join(run))
+        run = []
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
@@ -116,7 +131,9 @@ def article_tokens(art: dict[str, Any], cfg: dict[str, Any]) -> dict[str, list[s
         if toks is None:
             toks = words(strip_furniture(art.get("text") or ""))
         text_toks = content_words(title) * cfg["title_weight"] + keep_content(toks[: cfg["lead_words"]])
-        body = strip_furniture(art.get("text") or "")
+        body = art.get("_body")
+        if body is None:
+            body = strip_furniture(art.get("text") or "")
         lead = _DATELINE.sub("", body[: cfg["name_lead_chars"] + 80], count=1)
         name_src = lead[: cfg["name_lead_chars"]]
     # a title in Title Case capitalises every word: only names also found in the lead count

@@ -198,23 +198,42 @@ def _new_id(event_id: str) -> str:
     return "ce-" + hashlib.sha1(event_id.encode()).hexdigest()[:16]
 
 
-def _pending(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
-    """Event records not attached or skipped yet, in report order (at most ``limit``).
+# Articles with event records not handled yet: no marker, or stored again since it was set (the store
+# replaces an article's event records with the article, and the article gets a new ingested_at).
+_TODO = """SELECT a.id, a.published_date AS pd, a.published AS pub, a.ingested_at AS ing
+           FROM articles a LEFT JOIN story_event_articles m ON m.article_id = a.id
+           WHERE m.article_id IS NULL OR m.ingested_at IS DISTINCT FROM a.ingested_at"""
 
+
+def _pending(con: Any, limit: int | None = None) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    """Event records not attached or skipped yet, in report order (at most ``limit``), and the unmarked
+    articles that have none (id, ingested_at: to be marked as they are).
+
+    Why the article markers (``story_event_articles``): the records to look at are those of the articles
+    without one, i.e. the new articles; before, every record of the store was checked against the mention
+    and skip tables on each update (0.4 s CPU a call on a million records). Records whose article is not
+    in the store (no outlet, no date: not a report) are left alone.
     Why two steps: the first picks the ``limit`` records by their article's date alone; the joins for
     the story, the outlet and the original of a copy are then done for those records only (on a store
-    with a million pending records, the joins over all of them cost more than the ordering)."""
+    with a million pending records, the joins over all of them cost more than the ordering).
+    Why the markers are written from these lists, not from a query at write time: an article stored
+    meanwhile (by another cursor) must not be marked before its records are read."""
+    if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({_TODO}) LIMIT 1)").fetchone()[0]:
+        return [], []
+    open_records = """SELECT e.id, e.article_id AS aid, t.pd, t.pub, t.ing
+               FROM events e JOIN todo t ON t.id = e.article_id
+               WHERE e.id NOT IN (SELECT event_id FROM event_mentions
+                                  WHERE article_id IN (SELECT id FROM todo))
+                 AND e.id NOT IN (SELECT event_id FROM story_skipped_events
+                                  WHERE article_id IN (SELECT id FROM todo))"""
     rows = con.execute(
-        """WITH p AS (
-               SELECT e.id, e.article_id AS aid, a.published_date AS pd, a.published AS pub
-               FROM events e LEFT JOIN articles a ON a.id = e.article_id
-               WHERE e.id NOT IN (SELECT event_id FROM event_mentions)
-                 AND e.id NOT IN (SELECT event_id FROM story_skipped_events)
+        f"""WITH todo AS ({_TODO}),
+           p AS ({open_records}
                ORDER BY pd NULLS LAST, pub NULLS LAST, aid, e.id
                LIMIT ?)
            SELECT e.id, e.article_id, e.type, e.mode, e.context, e.actor_codes, e.recipient_codes, e.date,
                   e.date_precision, CAST(e.location AS VARCHAR), e.factuality, CAST(e.evidence AS VARCHAR),
-                  p.pd, sa.story_id, COALESCE(o.outlet, a.outlet)
+                  p.pd, sa.story_id, COALESCE(o.outlet, a.outlet), p.ing
            FROM p JOIN events e ON e.id = p.id
            LEFT JOIN articles a ON a.id = p.aid
            LEFT JOIN story_articles sa ON sa.article_id = p.aid
@@ -223,8 +242,14 @@ def _pending(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
            ORDER BY p.pd NULLS LAST, p.pub NULLS LAST, p.aid, p.id""",
         [limit],
     ).fetchall()
+    settled: list[tuple[str, Any]] = []
+    if limit is None or len(rows) < limit:  # the last chunk: the unmarked articles left without a record
+        settled = con.execute(
+            f"""WITH todo AS ({_TODO}), p AS ({open_records})
+                SELECT t.id, t.ing FROM todo t WHERE t.id NOT IN (SELECT aid FROM p)"""
+        ).fetchall()
     out = []
-    for (eid, aid, etype, mode, ctx, acts, recs, d, prec, loc, fact, evid, pub, sid, outlet) in rows:
+    for (eid, aid, etype, mode, ctx, acts, recs, d, prec, loc, fact, evid, pub, sid, outlet, ing) in rows:
         first = None
         if evid:
             try:
@@ -236,9 +261,9 @@ def _pending(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
             "id": eid, "article_id": aid, "type": etype, "mode": mode, "context": list(ctx or []),
             "actors": _codes(acts), "recipients": _codes(recs), "date": d, "date_precision": prec,
             "location": _place(loc), "factuality": fact or "asserted", "evidence": first,
-            "published_date": pub, "story_id": sid, "outlet": outlet or "",
+            "published_date": pub, "story_id": sid, "outlet": outlet or "", "ingested_at": ing,
         })
-    return out
+    return out, settled
 
 
 def _load(con: Any, lo: date | None, hi: date | None, stories: list[str],
@@ -323,12 +348,14 @@ _FIRST_CHUNK = 250  # records of a bounded run's first chunk (doubling up to ``c
 
 
 def _update_chunk(con: Any, chunk: int, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
-    pend = _pending(con, chunk)
+    pend, settled = _pending(con, chunk)
     counted = set(config()["count_factuality"])
     counts = [e for e in pend if e["factuality"] in counted and e["type"]]
     res: dict[str, Any] = {"events": 0, "events_skipped": 0, "canonical_new": 0,
                            "canonical_updated": 0, "days": set()}
-    if not pend:
+    if not pend:  # articles without records (or whose records are all handled): nothing left to do for them
+        if settled:
+            db.transaction(con, lambda _safe: db.write(con, "story_event_articles", settled, replace=True))
         return res
     days = [e["date"] or e["published_date"] for e in counts if (e["date"] or e["published_date"])]
     lo = min(days) if days else None
@@ -371,6 +398,13 @@ def _update_chunk(con: Any, chunk: int, should_stop: Callable[[], bool] | None =
         blocks.add(best)
         mentions.append((best.id, e["id"], e["article_id"]))
     res["events"], res["events_skipped"] = n_done, len(skipped)
+    # the articles of the handled records are done, but the one of the first record not handled and, when
+    # the chunk was full, the last one (it may have more records after it); and those that had none left
+    cut = pend[n_done]["article_id"] if n_done < len(pend) else \
+        (pend[-1]["article_id"] if len(pend) >= chunk else None)
+    done = dict(settled)
+    done.update((e["article_id"], e["ingested_at"]) for e in pend[:n_done] if e["article_id"] != cut)
+    marks = list(done.items())
     changed = [c for c in canon.values() if c.changed]
     for c in changed:
         res["days"].add(c.day)
@@ -385,6 +419,7 @@ def _update_chunk(con: Any, chunk: int, should_stop: Callable[[], bool] | None =
         db.write(con, "canonical_events", rows, replace=True)
         db.write(con, "event_mentions", mentions, replace=safe)
         db.write(con, "story_skipped_events", skipped, replace=safe)
+        db.write(con, "story_event_articles", marks, replace=True)
 
     db.transaction(con, writes)
     return res

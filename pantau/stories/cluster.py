@@ -54,7 +54,7 @@ from pantau.stories.story_agg import (  # noqa: F401 - re-exported (engine.py, r
     story_rows,
     top_actors,
 )
-from pantau.stories.vectors import N_CTY, HashedTfidf, binary, cols, from_rows, sq_norms
+from pantau.stories.vectors import N_CTY, DayProducts, HashedTfidf, cols, from_rows, sq_norms
 
 
 class StoryClusterer:
@@ -241,12 +241,13 @@ class StoryClusterer:
                 continue
             sel = [k for k, sid in enumerate(sids) if sid in index]
             if sel:
-                mats.append(mat[sel])
+                mats.append(mat if len(sel) == mat.shape[0] else mat[sel])
                 labels.extend(index[sids[k]] for k in sel)
         lab_prev = np.array(labels, dtype=np.int64)
         n2t = np.zeros(len(active))
         n2e = np.zeros(len(active))
         half, ttl, ncty = self.tfidf.half, self.tfidf.ttl, self.n_features - N_CTY
+        members = None
         if mats:
             members = sp.vstack(mats).tocsr()
             # centroid of each active story = sum of its recent member vectors; squared norms per part
@@ -257,36 +258,20 @@ class StoryClusterer:
             cent = assign @ members
             n2t = sq_norms(cols(cent, 0, half))
             n2e = sq_norms(cols(cent, half, ttl))
-            mem_c = binary(cols(members, ncty, self.n_features))
-            mem_eb = binary(cols(members, half, ttl))
-            mem_ttl = cols(members, ttl, ncty)
         if xd is not None:
-            xt, xe, xh = cols(xd, 0, half), cols(xd, half, ttl), cols(xd, ttl, ncty)
-            xc = binary(cols(xd, ncty, self.n_features))
             # shared names weighted by their idf: one rare shared name ("Saracen") is strong evidence
-            xeb = binary(xe)
             rare = self.cfg.get("rare_name_df", 3.0)
-            xer = xeb.copy()  # names that are rare in the decayed document frequencies
-            xer.data = (self.tfidf.df[xer.indices] <= rare).astype(xer.data.dtype)
-            xer.eliminate_zeros()
-            has_e = np.diff(xe.indptr) > 0
-            has_c = np.diff(xc.indptr) > 0
-            if mats:
-                st_prev = (xt @ members.T).toarray()
-                se_prev = (xe @ members.T).toarray()
-                sr_prev = (xer @ mem_eb.T).toarray()
-                sh_prev = (xh @ mem_ttl.T).toarray()
-                sc_prev = (xc @ mem_c.T).toarray() > 0
-                mhas_c = np.diff(mem_c.indptr) > 0
-            else:
-                m0 = np.zeros((xd.shape[0], 0))
-                st_prev, se_prev, sc_prev, mhas_c = m0, m0, m0 > 0, np.zeros(0, dtype=bool)
-                sr_prev = sh_prev = m0
-            st_day = (xt @ xt.T).toarray()
-            se_day = (xe @ xe.T).toarray()
-            sr_day = (xer @ xeb.T).toarray()
-            sh_day = (xh @ xh.T).toarray()
-            sc_day = (xc @ xc.T).toarray() > 0
+            prod = DayProducts(xd, members, self.tfidf.df, rare, (half, ttl, ncty))
+            w_prev, w_day = prod.weights()
+            has_c, has_e = prod.has_c, prod.has_e
+            del prod  # its separate arrays: the stacked ones are what the loop reads
+            # the members grouped by story once a day: an article's best member per story is one reduceat
+            by_story = np.argsort(lab_prev, kind="stable")
+            sorted_lab = lab_prev[by_story]
+            starts = np.flatnonzero(np.r_[True, sorted_lab[1:] != sorted_lab[:-1]]) if len(lab_prev) else \
+                np.zeros(0, dtype=np.int64)
+            start_lab = sorted_lab[starts]
+            w_best = w_prev[:, by_story, 2:]
         lastd = [self.stories[sid].last_date for sid in active]
         # per active story, kept up to date as articles join: age on the news clock, calendar gap,
         # and which stories each outlet already reports (vectors, not a loop over stories per article)
@@ -321,34 +306,24 @@ class StoryClusterer:
             k = pos_in_x.get(i)
             if sid is None and k is not None and active:
                 prev = day_lab[:k] >= 0
-                labs = np.concatenate([lab_prev, day_lab[:k][prev]])
-                wt = np.concatenate([st_prev[k], st_day[k, :k][prev]])
-                we = np.concatenate([se_prev[k], se_day[k, :k][prev]])
-                wr = np.concatenate([sr_prev[k], sr_day[k, :k][prev]])
-                wh = np.concatenate([sh_prev[k], sh_day[k, :k][prev]])
-                wc = np.concatenate([sc_prev[k], sc_day[k, :k][prev]])
-                mc = np.concatenate([mhas_c, has_c[:k][prev]])
+                lab_day = day_lab[:k][prev]
+                labs = np.concatenate([lab_prev, lab_day])
+                # per member: shared country, names a country, words, names, rare names, headline
+                w_d = w_day[k, :k][prev]
+                w = np.concatenate([w_prev[k], w_d])
                 na = len(active)
-                if len(labs):
-                    dots_t = np.bincount(labs, weights=wt, minlength=na)
-                    dots_e = np.bincount(labs, weights=we, minlength=na)
-                    overlap_c = np.bincount(labs, weights=wc.astype(float), minlength=na)
-                    story_c = np.bincount(labs, weights=mc.astype(float), minlength=na)
-                else:
-                    dots_t = dots_e = overlap_c = story_c = np.zeros(na)
+                # sums per story, each member in order (bincount: the float64 additions as before)
+                overlap_c, story_c, dots_t, dots_e = (np.bincount(labs, weights=w[:, c], minlength=na)
+                                                      for c in range(4))
                 ok = n2t > 0
                 age = age_all[:na]
                 cent_e = np.where(n2e > 0, dots_e / np.sqrt(np.where(n2e > 0, n2e, 1.0)), 0.0)
                 cent_t = np.where(ok, dots_t / np.sqrt(np.where(ok, n2t, 1.0)), 0.0)
-                mem_t = np.zeros(na)
-                mem_e = np.zeros(na)
-                mem_r = np.zeros(na)
-                mem_h = np.zeros(na)
-                if len(labs):
-                    np.maximum.at(mem_t, labs, wt)
-                    np.maximum.at(mem_e, labs, we)
-                    np.maximum.at(mem_r, labs, wr)
-                    np.maximum.at(mem_h, labs, wh)
+                best = np.zeros((na, 4))  # the best member per story (a maximum: any order gives it)
+                if len(starts):
+                    best[start_lab] = np.maximum(0.0, np.maximum.reduceat(w_best[k], starts, axis=0))
+                np.maximum.at(best, lab_day, w_d[:, 2:])
+                mem_t, mem_e, mem_r, mem_h = best.T
                 conflict = (story_c > 0) & (overlap_c == 0) if has_c[k] else np.zeros(na, dtype=bool)
                 outlet = source_outlet.get(aid) or art.get("outlet") or ""
                 same_out = np.zeros(na)
@@ -457,10 +432,11 @@ class StoryClusterer:
             mat = xd[new_rows]
             aids = [arts[int(idx_vec[k])]["id"] for k in new_rows]
             self.blocks.append((day, mat, new_sids, aids))
+            ptr, ind, dat = mat.indptr, mat.indices, mat.data
             for r, (aid, sid) in enumerate(zip(aids, new_sids, strict=False)):
-                row = mat.getrow(r)
+                lo, hi = ptr[r], ptr[r + 1]
                 self.out_vectors.append(
-                    (aid, sid, day, row.indices.astype("<i4").tobytes(), row.data.astype("<f4").tobytes())
+                    (aid, sid, day, ind[lo:hi].astype("<i4").tobytes(), dat[lo:hi].astype("<f4").tobytes())
                 )
 
     # ----- output --------------------------------------------------------------------------

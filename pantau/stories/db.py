@@ -36,6 +36,7 @@ TYPES: dict[str, dict[str, pa.DataType]] = {
                          "sources": pa.list_(pa.string()), "cbrn": pa.bool_(), "intensity": pa.float64(),
                          "first_evidence": pa.string(), "day": pa.date32()},
     "event_mentions": {"canonical_id": pa.string(), "event_id": pa.string(), "article_id": pa.string()},
+    "story_event_articles": {"article_id": pa.string(), "ingested_at": pa.timestamp("us")},
     "escalation_index": {"dyad": pa.string(), "day": pa.date32(), "score": pa.float64(),
                          "conflict": pa.float64(), "cooperation": pa.float64(), "cbrn": pa.float64(),
                          "n_events": pa.int32(), "n_conflict": pa.int32(), "n_cooperation": pa.int32(),
@@ -49,7 +50,7 @@ KEYS = {
     "article_signatures": "article_id", "duplicates": "article_id", "stories": "id",
     "story_articles": "article_id", "story_state": "story_id", "story_vectors": "article_id",
     "story_meta": "key", "story_skipped_events": "event_id", "canonical_events": "id",
-    "event_mentions": "event_id", "alerts": "id",
+    "event_mentions": "event_id", "alerts": "id", "story_event_articles": "article_id",
 }
 
 

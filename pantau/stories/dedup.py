@@ -44,13 +44,16 @@ def _word_hashes(toks: list[str]) -> np.ndarray:
     cache = _WORD_HASH
     if len(cache) > 500_000:  # bounded memory over long runs
         cache.clear()
-    out = np.empty(len(toks), dtype=np.uint64)
-    for i, t in enumerate(toks):
-        h = cache.get(t)
-        if h is None:
-            h = cache[t] = zlib.crc32(t.encode("utf-8"))
-        out[i] = h
-    return out
+    get = cache.get
+    hs = [get(t) for t in toks]
+    if None in hs:  # words not seen before: hashed once
+        for i, t in enumerate(toks):
+            if hs[i] is None:
+                h = cache.get(t)
+                if h is None:
+                    h = cache[t] = zlib.crc32(t.encode("utf-8"))
+                hs[i] = h
+    return np.array(hs, dtype=np.uint64)
 
 
 def shingle_hashes(toks: list[str], k: int) -> np.ndarray:

@@ -103,7 +103,8 @@ class _Run:
         copies: dict[str, tuple[str, float]] = {}
         source: dict[str, str] = {}
         for art in arts:
-            art["_words"] = words(strip_furniture(art.get("text") or ""))
+            art["_body"] = strip_furniture(art.get("text") or "")  # once: article_tokens reads it too
+            art["_words"] = words(art["_body"])
             blob, dups = self.dedup.add(art, day)
             self.sig_rows.append((art["id"], blob, art["published_date"], art["outlet"]))
             for d in dups:

@@ -94,12 +94,13 @@ def kb_names(found: list[str]) -> list[str]:
     """Names of a text normalised through the actor KB: a name run known to the KB becomes its KB key
     ("korut" and "korea_utara" -> "kb:PRK"); other names stay. Why: one actor, one feature, however
     each outlet spells it."""
-    alias = _kb_aliases()
-    out = []
-    for n in found:
-        k = alias.get(_key(n))
-        out.append(k or n)
-    return out
+    return [_kb_name(n) for n in found]
+
+
+@lru_cache(maxsize=200_000)
+def _kb_name(name: str) -> str:
+    """One name's KB key, else the name (cached: the same names recur across articles)."""
+    return _kb_aliases().get(_key(name)) or name
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,14 @@ def retract(con: Any) -> dict[str, Any]:
         for table in ("story_articles", "story_vectors", "article_signatures", "duplicates",
                       "story_skipped_events"):
             con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [ids])
-        # all mentions of a dissolved canonical event go back to pending (matched again next)
+        # all mentions of a dissolved canonical event go back to pending (matched again next): their
+        # articles lose the "records all handled" marker (canonical.py), as do the stale articles
+        con.execute(
+            """DELETE FROM story_event_articles WHERE article_id IN (SELECT unnest(?))
+                  OR article_id IN (SELECT article_id FROM event_mentions
+                                    WHERE canonical_id IN (SELECT unnest(?)))""",
+            [ids, canon],
+        )
         con.execute("DELETE FROM event_mentions WHERE canonical_id IN (SELECT unnest(?))", [canon])
         con.execute("DELETE FROM canonical_events WHERE id IN (SELECT unnest(?))", [canon])
         _recompute_stories(con, stories)

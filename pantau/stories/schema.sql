@@ -125,6 +125,13 @@ CREATE TABLE IF NOT EXISTS story_skipped_events (
     article_id VARCHAR
 );
 
+-- Articles whose event records are all attached to canonical events or skipped, as the article was stored
+-- then (its ingested_at): the canonical catch-up looks only at the other articles' records (issue 24).
+CREATE TABLE IF NOT EXISTS story_event_articles (
+    article_id  VARCHAR PRIMARY KEY,
+    ingested_at TIMESTAMP
+);
+
 -- Columns added after the first release (databases created before them get them here).
 ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS content_hash VARCHAR;
 ALTER TABLE story_articles ADD COLUMN IF NOT EXISTS ingested_at TIMESTAMP;

@@ -120,12 +120,13 @@ class HashedTfidf:
         x = sp.hstack([xt, xe, xh, xc], format="csr")
         assert x.shape[1] == n
         x.sum_duplicates()
-        present = x.copy()
-        present.data[:] = 1.0
-        self.df += np.asarray(present.sum(axis=0)).ravel()
+        # document frequencies of the batch's columns (counts added once each: the same float64 sums as a
+        # dense column count) and the idf of those columns only (not all 2^18 of them, every day)
+        used, counts = np.unique(x.indices, return_counts=True)
+        self.df[used] += counts
         self.n_docs += len(feats)
-        idf = np.log((self.n_docs + 1.0) / (self.df + 1.0)) + 1.0
-        x.data = np.log1p(x.data) * idf[x.indices]
+        idf = np.log((self.n_docs + 1.0) / (self.df[x.indices] + 1.0)) + 1.0
+        x.data = np.log1p(x.data) * idf
         # normalise each part to unit length
         part = (x.indices >= half).astype(np.int64) + (x.indices >= self.ttl) + (x.indices >= n - N_CTY)
         rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
@@ -199,3 +200,123 @@ def from_rows(items: list[tuple[bytes, bytes]], n_features: int) -> sp.csr_matri
         (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(col))),
         shape=(len(items), n_features),
     )
+
+
+class DayProducts:
+    """The dot products of one day's article vectors with the active stories' member vectors and with each
+    other, per part: words, names, headline (TF-IDF cosines), rare names and countries (counts of shared
+    columns).
+
+    Why not ten scipy products: each ``a @ b.T`` turned its transposed operand back into CSR through all
+    2^18 column pointers, and the parts were cut with one sparse copy each (a fifth of the whole corpus's
+    clustering time went to that bookkeeping). For a block of the day's articles only the columns they use
+    can give a non-zero product, so the other side is renumbered to those columns and the block is made
+    dense: one sparse x dense product per side (blocks of ``BLOCK`` articles keep the dense part small).
+    The values are bit-identical to the scipy products: both add, in float32 and in ascending column order,
+    the same products of the same float32 values (the dense side adds exact zeros in between, which leave
+    a float unchanged); the binary parts are small integers."""
+
+    BLOCK = 64
+
+    def __init__(self, xd: sp.csr_matrix, members: sp.csr_matrix | None, df: np.ndarray, rare: float,
+                 bounds: tuple[int, int, int]) -> None:
+        """``xd``: the day's rows (k x n, sorted column indices); ``members``: the member rows (m x n) or
+        None; ``df``: the decayed document frequencies (a name with df <= ``rare`` is rare); ``bounds``:
+        the first column of the names, headline and country parts."""
+        k = xd.shape[0]
+        half, ttl, ncty = bounds
+        ind = xd.indices
+        val = xd.data.astype(np.float32)
+        part = (ind >= half).astype(np.int64) + (ind >= ttl) + (ind >= ncty)  # 0 words .. 3 countries
+        rare_name = (part == 1) & (df[ind] <= rare)
+        country = part == 3
+        self.has_c = _row_any(country, xd.indptr)  # the article names a country
+        self.has_e = _row_any(part == 1, xd.indptr)  # ... a name
+        self.mhas_c = np.zeros(0, dtype=bool) if members is None else \
+            _row_any(members.indices >= ncty, members.indptr)  # members naming a country
+        m = 0 if members is None else members.shape[0]
+        day = np.zeros((k, 3 * k), dtype=np.float32)
+        sr_day = np.zeros((k, k), dtype=np.float32)
+        sc_day = np.zeros((k, k), dtype=np.float32)
+        prev = np.zeros((3 * k, m), dtype=np.float32)
+        prev_b = np.zeros((2 * k, m), dtype=np.float32)
+        for r0 in range(0, k, self.BLOCK):
+            r1 = min(k, r0 + self.BLOCK)
+            b = r1 - r0
+            lo, hi = xd.indptr[r0], xd.indptr[r1]
+            used = np.unique(ind[lo:hi])
+            c = len(used)
+            rows = np.repeat(np.arange(b), np.diff(xd.indptr[r0:r1 + 1]))
+            pos = np.searchsorted(used, ind[lo:hi])
+            bp, bv = part[lo:hi], val[lo:hi]
+            # the block, dense and transposed: columns t | e | h (values), then er | c | eb (presence)
+            w = np.zeros((c, 6 * b), dtype=np.float32)
+            sel = bp < 3
+            w[pos[sel], bp[sel] * b + rows[sel]] = bv[sel]
+            sel = rare_name[lo:hi]
+            w[pos[sel], 3 * b + rows[sel]] = 1.0
+            sel = country[lo:hi]
+            w[pos[sel], 4 * b + rows[sel]] = 1.0
+            sel = bp == 1
+            w[pos[sel], 5 * b + rows[sel]] = 1.0
+            # every article of the day against the block: all of a block article's columns are in ``used``
+            xpos, hit, xptr = _onto(ind, xd.indptr, used)
+            xv = sp.csr_matrix((val[hit], xpos, xptr), shape=(k, c))
+            d = np.asarray(xv @ w[:, :3 * b])  # float32, in each day row's ascending column order
+            for q in range(3):
+                day[:, q * k + r0:q * k + r1] = d[:, q * b:(q + 1) * b]
+            ones = np.ones(len(xpos), dtype=np.float32)
+            xr = sp.csr_matrix((ones * rare_name[hit], xpos, xptr), shape=(k, c))
+            sr_day[:, r0:r1] = np.asarray(xr @ w[:, 5 * b:])  # rare names of i shared with any name of j
+            xc = sp.csr_matrix((ones * country[hit], xpos, xptr), shape=(k, c))
+            sc_day[:, r0:r1] = np.asarray(xc @ w[:, 4 * b:5 * b])
+            if members is None or not m:
+                continue
+            mpos, mhit, mptr = _onto(members.indices, members.indptr, used)
+            mv = sp.csr_matrix((members.data[mhit].astype(np.float32), mpos, mptr), shape=(m, c))
+            p = np.asarray(mv @ w[:, :3 * b]).T  # the members' columns ascending, as scipy's order
+            for q in range(3):
+                prev[q * k + r0:q * k + r1] = p[q * b:(q + 1) * b]
+            mb = sp.csr_matrix((np.ones(len(mpos), dtype=np.float32), mpos, mptr), shape=(m, c))
+            pb = np.asarray(mb @ w[:, 3 * b:5 * b]).T
+            prev_b[r0:r1] = pb[:b]
+            prev_b[k + r0:k + r1] = pb[b:]
+        self.st_day, self.se_day, self.sh_day = day[:, :k], day[:, k:2 * k], day[:, 2 * k:]
+        self.sr_day, self.sc_day = sr_day, sc_day > 0
+        if members is None:
+            m0 = np.zeros((k, 0))
+            self.st_prev = self.se_prev = self.sh_prev = self.sr_prev = m0
+            self.sc_prev = m0 > 0
+            return
+        self.st_prev, self.se_prev, self.sh_prev = prev[:k], prev[k:2 * k], prev[2 * k:]
+        self.sr_prev, self.sc_prev = prev_b[:k], prev_b[k:] > 0
+
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per day article, the columns the clusterer sums and maximises per story (shared country,
+        candidate names a country, words, names, rare names, headline): against every member (k x m x 6)
+        and against every day article (k x k x 6). One array, so that an article's sums and maxima per story
+        are two ``ufunc.at`` calls into float64 (the same float64 additions, in the same order, as one
+        ``bincount`` per column). float32 holds every value exactly (the products are float32, the rest
+        small counts)."""
+        k, m = self.st_prev.shape
+        prev = np.stack([self.sc_prev, np.broadcast_to(self.mhas_c, (k, m)), self.st_prev, self.se_prev,
+                         self.sr_prev, self.sh_prev], axis=-1).astype(np.float32, copy=False)
+        day = np.stack([self.sc_day, np.broadcast_to(self.has_c, (k, k)), self.st_day, self.se_day,
+                        self.sr_day, self.sh_day], axis=-1).astype(np.float32, copy=False)
+        return prev, day
+
+
+def _row_any(flags: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Per CSR row: does any of its stored entries have the flag?"""
+    return np.diff(np.concatenate([[0], np.cumsum(flags)])[indptr]) > 0
+
+
+def _onto(indices: np.ndarray, indptr: np.ndarray, used: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A CSR matrix's entries renumbered onto the sorted columns ``used``: (new column of each kept entry,
+    which entries are kept, the new row pointers); entries in other columns are dropped."""
+    if not len(used):
+        return np.zeros(0, dtype=np.int64), np.zeros(len(indices), dtype=bool), np.zeros_like(indptr)
+    pos = np.minimum(np.searchsorted(used, indices), len(used) - 1)
+    hit = used[pos] == indices
+    return pos[hit], hit, np.concatenate([[0], np.cumsum(hit)])[indptr]

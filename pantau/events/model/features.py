@@ -90,14 +90,18 @@ def candidate_indices(ctx: ArticleContext) -> list[int]:
 
 
 def _path_up(tok, limit: int = 6) -> list:
+    """The token and its heads, ``limit`` long: the root is its own head and repeats to the limit, so
+    the path also tells both tokens' depth. A path that stops at the root (the textbook form) scored
+    lower in the 5-fold CV (event F1 0.507 against 0.518), as did explicit depth features."""
     out = [tok]
-    while out[-1].head is not out[-1] and len(out) < limit:
+    while len(out) < limit:
         out.append(out[-1].head)
     return out
 
 
 def dep_path(a, b) -> str:
-    """Dependency labels from token a up to the common ancestor and down to b (short form)."""
+    """Dependency labels from token a up to their first common ancestor and down to b (short form);
+    when that ancestor is the root, its repeats (``_path_up``) on b's side tell b's depth."""
     up_a, up_b = _path_up(a), _path_up(b)
     ids_b = {t.i: k for k, t in enumerate(up_b)}
     for k, t in enumerate(up_a):

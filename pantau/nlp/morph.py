@@ -162,7 +162,7 @@ def _candidates(w: str) -> list[tuple[str, str, str, str]]:
     return found
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=20_000)  # 16% hits at any size over 1,800 articles; its caller (nlp._lemma) is cached
 def analyse(word: str) -> Analysis:
     """Root, affixes, voice and nominalisation of one word (cached)."""
     w = word.lower().strip()
@@ -216,7 +216,7 @@ def root(word: str) -> str:
     return analyse(word).root
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=20_000)  # 2,762 distinct words over 1,800 articles
 def in_dictionary(word: str) -> bool:
     """Is ``word`` (any case) an Indonesian dictionary word or a derived form of one ("kecam",
     "terancam", "melahirkan")? Most names are not ("Rusia", "Zelensky", "Pogba")."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -21,6 +22,14 @@ if TYPE_CHECKING:
 
 BATCH = 32
 CHUNK = 32  # records cleaned and parsed together (one nlp.pipe batch); a worker's unit of work
+
+
+def nlp_zone() -> AbstractContextManager[None]:
+    """``nlp.memory_zone``: the Docs of a chunk are read into records inside it, never after (a
+    long-running process's vocabulary then stays the model's, not every word it ever saw)."""
+    from pantau import nlp
+
+    return nlp.memory_zone()
 
 
 def needs_nlp(article: Article) -> bool:
@@ -102,16 +111,22 @@ def process_all(
             except Exception as exc:  # noqa: BLE001 - one record's failure stays its own
                 cleaned.append((item, _failure(item.source, item.line, exc)))
         good = [r for _, r in cleaned if isinstance(r, Result)]
-        docs = iter(parse_many(good) if with_events and good else [None] * len(good))
-        for raw, result in cleaned:
-            if isinstance(result, Result) and with_events:
-                doc = next(docs)
-                try:
-                    analyse(result, doc)
-                except Exception as exc:  # noqa: BLE001
-                    assert raw is not None
-                    result = _failure(raw.source, raw.line, exc)
-            yield result
+        if not (with_events and good):
+            yield from (result for _, result in cleaned)
+            continue
+        with nlp_zone():  # the chunk's Docs and the strings they added are freed after it
+            docs = iter(parse_many(good))
+            done: list[Result | IngestError] = []
+            for raw, result in cleaned:
+                if isinstance(result, Result):
+                    doc = next(docs)
+                    try:
+                        analyse(result, doc)
+                    except Exception as exc:  # noqa: BLE001
+                        assert raw is not None
+                        result = _failure(raw.source, raw.line, exc)
+                done.append(result)
+        yield from done
 
 
 def guard(raw: RawRecord, step: Callable[[], Result]) -> Result | IngestError:
@@ -146,11 +161,14 @@ class Stages:
         """NLP for a chunk in one ``nlp.pipe`` call, then the event stage record by record."""
         if not self.with_events:
             return [result for _, result in pairs]
-        docs = parse_many([result for _, result in pairs])
-        return [
-            guard(raw, lambda r=result, d=doc: analyse(r, d))
-            for (raw, result), doc in zip(pairs, docs, strict=True)
-        ]
+        if not pairs:
+            return []
+        with nlp_zone():  # the chunk's Docs and the strings they added are freed after it
+            docs = parse_many([result for _, result in pairs])
+            return [
+                guard(raw, lambda r=result, d=doc: analyse(r, d))
+                for (raw, result), doc in zip(pairs, docs, strict=True)
+            ]
 
 
 def warm_up(with_events: bool = True) -> None:

@@ -135,6 +135,7 @@ class Tracker:
         self.stop = threading.Event()
         self.client = httpx.Client(timeout=10)
         self.rss: list[tuple[float, float]] = []  # (seconds since the timed run began, RSS MiB)
+        self.memory: list[dict[str, Any]] = []  # the watcher's own memory figures (``/api/status``)
         threading.Thread(target=self._run, daemon=True).start()
 
     def sample(self, pid: int, every: float = 30.0) -> None:
@@ -143,7 +144,13 @@ class Tracker:
 
         def run() -> None:
             while not self.stop.is_set():
-                self.rss.append((round(time.time() - t0), proc_stats(pid)[0]))
+                t = round(time.time() - t0)
+                self.rss.append((t, proc_stats(pid)[0]))
+                try:
+                    mem = httpx.get(f"{self.api}/api/status", timeout=10).json()["watch"]["memory"]
+                    self.memory.append({"t_s": t, "articles_seen": len(self.seen), **mem})
+                except (httpx.HTTPError, KeyError, TypeError, ValueError):
+                    pass
                 self.stop.wait(every)
 
         threading.Thread(target=run, daemon=True).start()
@@ -326,6 +333,7 @@ def main() -> None:
                 "watcher_stories_updates": (status.get("watch") or {}).get("stories_updates"),
                 "watcher_gc_full": (status.get("watch") or {}).get("gc_full"),
                 "rss_every_30s_mib": [m for _, m in tracker.rss],
+                "memory_every_30s": tracker.memory,
                 "tracker_requests": tracker.requests,
                 "articles": status.get("articles"),
                 "events": status.get("events"),

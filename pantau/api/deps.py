@@ -32,6 +32,9 @@ EVENT_LIST_COLUMNS = (
     "id, article_id, type, mode, actor_codes, recipient_codes, date, date_precision, factuality, "
     "confidence, quote, pattern, json_extract_string(location, '$.name') AS location_name"
 )
+# windows (days before the newest event date) in which the newest events of a selective query are looked
+# for first, widest last (see ``newest_windows``)
+RECENT_SPANS = (45, 720)
 CODE_RE = r"^[A-Z][A-Z0-9]{1,5}$"
 DYAD_RE = r"^[A-Z][A-Z0-9]{1,5}-[A-Z][A-Z0-9]{1,5}$"
 # an index series: a dyad, or one code (events with one known party)
@@ -166,3 +169,18 @@ def documented(model: Any, errors: dict[int | str, dict[str, Any]] | None = None
             **(ERRORS_422 if errors is None else errors),
         },
     }
+
+
+def newest_windows(cur: Any) -> list[tuple[str, list[Any]]]:
+    """SQL conditions (with parameters) for a newest-first page (``ORDER BY date DESC NULLS LAST, ...``):
+    the last ``RECENT_SPANS`` days, then wider, then everything (``TRUE``).
+
+    Why: the top-N sort over every match of a busy actor (280,000 of a million events) cost 33 ms of CPU
+    a request; over its last 45 days, 11 ms. A window that yields the whole page gives the same rows as
+    the whole table (every event outside it is older or undated, so sorts after it); a page it cannot fill
+    is asked again in the next window."""
+    newest = cur.execute("SELECT max(date) FROM events").fetchone()[0]
+    windows: list[tuple[str, list[Any]]] = []
+    if isinstance(newest, dt.date):
+        windows = [("date >= ?", [newest - dt.timedelta(days=span)]) for span in RECENT_SPANS]
+    return [*windows, ("TRUE", [])]

@@ -8,6 +8,7 @@ rest of the system keeps working (without POS/deps/entities).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import os
@@ -28,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from pantau.nlp import fast_tokenizer, morph, name_features, tokenizer
 from pantau.nlp.tokenizer import customize
 
-__all__ = ["MODEL_DIR", "load", "parse", "pipe", "model_path", "morph"]
+__all__ = ["MODEL_DIR", "load", "memory_zone", "parse", "pipe", "model_path", "morph"]
 
 MODEL_DIR = Path(__file__).parent / "models" / "id_pantau"
 _LOCK = threading.Lock()
@@ -47,10 +48,12 @@ if not Token.has_extension("morph_analysis"):
     Token.set_extension("morph_analysis", getter=lambda tok: morph.analyse(tok.text))
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=50_000)
 def _lemma(text: str, pos: str) -> str:
     """The lemma rule of pantau_root_lemmas for one (word, UPOS) pair; cached because news repeats
-    the same words, and the per-token morphology call was the slowest Python step of the pipeline."""
+    the same words, and the per-token morphology call was the slowest Python step of the pipeline.
+    50,000 pairs: 1,800 corpus articles asked 345,000 times for 44,000 pairs (hit rate 0.87; an LRU of
+    20,000 keeps 0.84): past that, a long run's rare pairs filled up to 200,000 (four times the memory)."""
     if pos == "PROPN" or not text.isalpha():
         return text
     if not pos or pos in _LEMMA_POS:
@@ -552,6 +555,7 @@ def load() -> Language:
             nlp = _NLP.get(key)
             if nlp is None:
                 nlp = _NLP[key] = _build(path)
+                _BASE_STRINGS[id(nlp.vocab)] = len(nlp.vocab.strings)
     return nlp
 
 
@@ -569,6 +573,51 @@ def pipe(texts: Iterable[str], batch_size: int = 64, n_process: int = 1,
     nlp = load()
     disable = [] if dependencies else _parser(nlp)
     yield from nlp.pipe(texts, batch_size=batch_size, n_process=n_process, disable=disable)
+
+
+_ZONE_LOCK = threading.RLock()
+
+
+def _new_zone_lock() -> None:
+    """In a forked child: a fresh lock (a thread of the parent may have held it at the fork)."""
+    global _ZONE_LOCK
+    _ZONE_LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_zone_lock)
+# Strings the vocabulary may learn for good before the zones begin (about 300 bytes each with their
+# lexemes: 15 MB). Why not zones from the start: a word known to the vocabulary has its lexeme, and a
+# chunk of text seen before its tokenization, cached (spaCy's tokenizer caches nothing inside a zone);
+# with every word made anew in every one-article batch the pipeline took 14% more CPU. The first
+# articles teach it the common words; after that each batch's new strings are freed with its Docs.
+VOCAB_GROWTH = 50_000
+_BASE_STRINGS: dict[int, int] = {}  # id(vocab) -> its string count when the model was loaded
+
+
+@contextlib.contextmanager
+def memory_zone() -> Iterator[None]:
+    """A block whose Docs, and the strings and lexemes they added to the shared vocabulary, are freed
+    at its end (spaCy's ``Language.memory_zone``), once the vocabulary has learnt ``VOCAB_GROWTH``
+    strings; until then a plain block.
+
+    Why: a long-running process (``pantau watch``, ``pantau serve``) sees new words, names and lemmas
+    in every batch; without a zone the vocabulary's strings and lexemes grow for as long as it runs.
+    Everything read from a Doc must be read inside the block (the pipeline turns Docs into plain
+    records there); a string hash kept past it may no longer resolve. Strings known before the block
+    (the model's labels and vocabulary, the tokenizer's special cases) stay. One zone at a time per
+    process: a block inside another in the same thread runs in the outer zone, and another thread
+    waits for the zone to end (spaCy's zones cannot nest, and the transient strings belong to the
+    vocabulary, not to a thread)."""
+    with _ZONE_LOCK:
+        nlp = load()
+        vocab = nlp.vocab
+        base = _BASE_STRINGS.setdefault(id(vocab), len(vocab.strings))
+        if vocab.in_memory_zone or len(vocab.strings) < base + VOCAB_GROWTH:
+            yield  # this thread's outer zone frees what the block adds; or the vocabulary still learns
+            return
+        with nlp.memory_zone():
+            yield
 
 
 def _parser(nlp: Language) -> list[str]:

@@ -6,6 +6,7 @@ transaction as every article write (``Store.upsert_many``, ``Store.delete``):
 
 * ``events.loc_name``, ``loc_country``, ``loc_lat``, ``loc_lon``: the location JSON as typed columns;
   ``actor_keys``, ``recipient_keys``: the code lists as separator-delimited strings (fast code filters);
+  ``pair_keys``: the dyads an event matches, likewise (one test for the dyad filter);
 * ``agg_actor_codes`` (quad, code: events naming it as actor / as recipient), ``agg_actor_edges`` (quad,
   source, target: weight) and ``agg_places`` (type, place: events, last date), each also per month of
   the event date (``*_m``, for date ranges), updated by deltas (the rows an article removes are
@@ -22,7 +23,7 @@ from typing import Any
 
 from pantau.store.filters import QUAD_CASE
 
-VERSION = 4
+VERSION = 5  # 5: pair_keys (a store of an older version is rebuilt at its next writable open)
 LOC_EXPRS: dict[str, str] = {
     "loc_name": "coalesce(json_extract_string(location, '$.name'), json_extract_string(location, '$.text'))",
     "loc_country": "json_extract_string(location, '$.country')",
@@ -31,9 +32,18 @@ LOC_EXPRS: dict[str, str] = {
 }
 # The code lists as strings, each code between unit separators (\x1f, never in a code): finding
 # "\x1fRUS\x1f" in them is 3x faster than list_contains on the lists (see :func:`code_key`).
+# ``pair_keys``: every unordered pair {a, b} the dyad filter matches (a an actor, b a recipient or another
+# actor, a itself included), each as "lesser\x1egreater" between unit separators, sorted: the dyad
+# filter's five list tests become one ``contains`` (``filters.pair_key``; a NULL code makes no pair).
+PAIR_EXPR = (
+    "chr(31) || array_to_string(list_sort(list_distinct(flatten("
+    "[[CASE WHEN a < b THEN a || chr(30) || b ELSE b || chr(30) || a END "
+    "for b in list_concat(recipient_codes, actor_codes)] for a in actor_codes]))), chr(31)) || chr(31)"
+)
 KEY_EXPRS: dict[str, str] = {
     "actor_keys": "chr(31) || array_to_string(actor_codes, chr(31)) || chr(31)",
     "recipient_keys": "chr(31) || array_to_string(recipient_codes, chr(31)) || chr(31)",
+    "pair_keys": PAIR_EXPR,
 }
 DERIVED_EXPRS = {**LOC_EXPRS, **KEY_EXPRS}
 DERIVED_TYPES = {
@@ -43,6 +53,7 @@ DERIVED_TYPES = {
     "loc_lon": "DOUBLE",
     "actor_keys": "VARCHAR",
     "recipient_keys": "VARCHAR",
+    "pair_keys": "VARCHAR",
 }
 LOCATED = "loc_lat BETWEEN -90 AND 90 AND loc_lon BETWEEN -180 AND 180"
 AGG_TABLES = (

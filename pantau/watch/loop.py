@@ -32,7 +32,7 @@ from pantau.watch.delivery import Delivery
 from pantau.watch.fetch import Fetcher, HostPool, host_of
 from pantau.watch.sources import FeedPoller, FolderSource, Item, read_stdin
 from pantau.watch.state import WatchState
-from pantau.watch.status import percentile, snapshot, status_path
+from pantau.watch.status import memory, percentile, snapshot, status_path
 
 log = logging.getLogger("pantau.watch")
 STATUS_EVERY_S = 2.0
@@ -406,6 +406,7 @@ class Watcher:
                 "max_s": round(self.stories_calls["max_s"], 2),
             },
             gc_full={k: round(v, 3) for k, v in self.gc_full.items()},
+            memory=memory(self.store.con if running else None),
         )
 
     def write_status(self, running: bool = True) -> None:

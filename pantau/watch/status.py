@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,34 @@ def source_view(row: dict[str, Any], now: dt.datetime | None = None) -> dict[str
         "last_error_at": _iso(row.get("last_error_at")),
         "lag_s": row.get("lag_s"),
     }
+
+
+def memory(con: Any = None) -> dict[str, Any]:
+    """Where the process's memory is (a long run's growth shows which part grows): resident set (Linux),
+    DuckDB's own accounting (buffer pool, indexes, allocator) over ``con``'s database, the blocks Python
+    has allocated, and the NLP vocabulary's strings when the model is loaded. Cheap: read every poll."""
+    out: dict[str, Any] = {"rss_mib": None, "duckdb_mib": None, "python_blocks": sys.getallocatedblocks()}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                out["rss_mib"] = round(int(line.split()[1]) / 1024, 1)
+    except OSError:  # not Linux
+        pass
+    if con is not None:
+        try:
+            cur = con.cursor()
+            try:
+                used = cur.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()
+            finally:
+                cur.close()
+            out["duckdb_mib"] = round((used[0] or 0) / 2**20, 1) if used else None
+        except Exception:  # noqa: BLE001 - a closed store or an older DuckDB: the other figures stand
+            pass
+    nlp = sys.modules.get("pantau.nlp")
+    models = getattr(nlp, "_NLP", None)
+    if models:
+        out["vocab_strings"] = sum(len(m.vocab.strings) for m in list(models.values()))
+    return out
 
 
 def snapshot(rows: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

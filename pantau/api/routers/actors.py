@@ -21,6 +21,7 @@ from pantau.api.deps import (
     documented,
     empty_range,
     jsonish,
+    newest_windows,
     respond,
 )
 from pantau.api.models import Actor, ActorNetwork
@@ -79,12 +80,15 @@ def get_actor(
         key = code_key(code) if fresh else code
         as_actor = "contains(actor_keys, ?)" if fresh else "list_contains(actor_codes, ?)"
         as_recipient = "contains(recipient_keys, ?)" if fresh else "list_contains(recipient_codes, ?)"
-        cur.execute(
-            f"SELECT {EVENT_LIST_COLUMNS} FROM events WHERE {as_actor} OR {as_recipient} "
-            "ORDER BY date DESC NULLS LAST, id LIMIT ?",
-            [key, key, limit],
-        )
-        events = rows_as_dicts(cur)
+        for window, bound in newest_windows(cur):  # the newest events: in the last weeks, mostly
+            cur.execute(
+                f"SELECT {EVENT_LIST_COLUMNS} FROM events WHERE {window} AND ({as_actor} OR {as_recipient}) "
+                "ORDER BY date DESC NULLS LAST, id LIMIT ?",
+                [*bound, key, key, limit],
+            )
+            events = rows_as_dicts(cur)
+            if len(events) >= limit:
+                break
         attach_articles(cur, events)
         by_type = dict(
             cur.execute(

@@ -29,6 +29,7 @@ from pantau.api.deps import (
     documented,
     empty_range,
     jsonish,
+    newest_windows,
     parse_dyad,
     respond,
 )
@@ -136,13 +137,17 @@ def list_events(
             rowids = rowids or []
         else:
             total = cur.execute("SELECT count(*) FROM events").fetchone()[0]
-            rowids = [
-                r[0]
-                for r in cur.execute(
-                    "SELECT rowid FROM events ORDER BY date DESC NULLS LAST, rowid LIMIT ? OFFSET ?",
-                    [limit, offset],
-                ).fetchall()
-            ]
+            for window, bound in newest_windows(cur):  # the newest first: the last weeks hold most pages
+                rowids = [
+                    r[0]
+                    for r in cur.execute(
+                        f"SELECT rowid FROM events WHERE {window} "
+                        "ORDER BY date DESC NULLS LAST, rowid LIMIT ? OFFSET ?",
+                        [*bound, limit, offset],
+                    ).fetchall()
+                ]
+                if len(rowids) >= limit:
+                    break
         items: list[dict[str, Any]] = []
         if rowids:
             cur.execute(

@@ -67,22 +67,27 @@ def list_stories(
         w.add("last_date >= ?", date_from)
     if date_to:
         w.add("first_date <= ?", date_to)
-    if (dyad or type) and not db.has("story_articles", "story_id", "article_id"):
-        w.add("FALSE")
-    elif dyad or type:
-        # Stories with a matching event (the event filter of /api/events, on the story's articles).
-        ev = event_filters(dyad=parse_dyad(dyad), types=[t.value for t in type] if type else None)
-        w.add(
-            "id IN (SELECT story_id FROM story_articles WHERE article_id IN "
-            f"(SELECT article_id FROM events {ev.sql()}))",
-            *ev.params,
-        )
     source, cols, order = "stories", "", "last_date DESC NULLS LAST, n_articles DESC, id"
     if sort:
         source, cols = f"({ranked_stories_sql(db.has)}) stories", ", n_events, n_known, relevance"
         if sort == "relevance":
             order = "relevance DESC, " + order
     with db.cursor() as cur:
+        if (dyad or type) and not db.has("story_articles", "story_id", "article_id"):
+            w.add("FALSE")
+        elif dyad or type:
+            # Stories with a matching event (the event filter of /api/events, on the story's articles;
+            # the dyad on the derived pair strings where they are fresh).
+            ev = event_filters(
+                dyad=parse_dyad(dyad),
+                types=[t.value for t in type] if type else None,
+                coded=bool(dyad) and db.derived_fresh(cur),
+            )
+            w.add(
+                "id IN (SELECT story_id FROM story_articles WHERE article_id IN "
+                f"(SELECT article_id FROM events {ev.sql()}))",
+                *ev.params,
+            )
         total = cur.execute(f"SELECT count(*) FROM {source} {w.sql()}", w.params).fetchone()[0]
         cur.execute(
             f"SELECT id, title, first_date, last_date, n_articles, n_outlets, outlets, main_actors{cols} "

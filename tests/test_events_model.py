@@ -306,6 +306,6 @@ def test_merge_keeps_a_later_statement_with_another_predicate_apart():
 def test_declining_to_comment_is_no_refusal():
     """The lexicon's licence (``block``) holds for the learned coder too: "menolak berkomentar" declines
     to comment, which the guidelines do not code (EVENTS.md §1)."""
-    text = ("Kementerian Luar Negeri China menolak berkomentar tentang tuduhan Amerika Serikat bahwa "
+    text = ("Seorang diplomat senior China menolak berkomentar soal tuduhan Amerika Serikat bahwa "
             "Beijing memasok senjata ke Rusia.")
     assert not [e for e in _extract(text).events if e.type == "REJECT"]

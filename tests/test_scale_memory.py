@@ -19,7 +19,7 @@ TEXTS = [
     "Presiden Indonesia bertemu Perdana Menteri Jepang di Jakarta pada Selasa. Keduanya sepakat "
     "memperkuat kerja sama maritim, kata juru bicara Ghulvaretti Mondrassa kepada wartawan.",
     "Ribuan warga berunjuk rasa di depan gedung parlemen Vellomir menolak kenaikan harga bahan bakar. "
-    "Polisi menembakkan gas air mata, dan tiga orang ditangkap, menurut saksi Trunadewi Ozkarimba.",
+    "Aparat menyemprotkan gas pedih ke kerumunan, dan tiga orang ditahan, menurut saksi Trunadewi Ozkarimba.",
 ]
 INVENTED = ["Zulvandia", "Tesselhoff", "Qarnavel", "Ghulvaretti", "Mondrassa", "Vellomir", "Ozkarimba"]
 

@@ -174,6 +174,10 @@ def attach_canonical(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT id, CASE WHEN type IS NULL THEN 'no type' ELSE 'factuality:' || factuality END, article_id "
         "FROM events WHERE id NOT IN (SELECT event_id FROM mentions)"
     )
+    # every article's records are now handled: marked as the stage marks them, so its next update reads
+    # only new articles' records (pantau.stories.canonical)
+    con.execute("INSERT INTO story_event_articles (article_id, ingested_at) "
+                "SELECT id, ingested_at FROM articles")
     con.execute("DROP TABLE mentions")
     con.execute("DROP TABLE weights")
 
@@ -325,7 +329,7 @@ def main() -> None:
     counts = {
         t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("articles", "events", "stories", "escalation_index", "alerts", "canonical_events",
-                  "event_mentions", "story_skipped_events")
+                  "event_mentions", "story_skipped_events", "story_event_articles")
     }
     con.close()
     print(

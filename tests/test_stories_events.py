@@ -307,9 +307,8 @@ def test_an_update_without_new_articles_reads_no_event_record() -> None:
 
 
 def test_a_store_without_markers_is_marked_on_its_next_update() -> None:
-    """A store whose records were attached before the markers existed (or by other means, as
-    scripts/gen_events.py --canonical does) has every article pending once: nothing is matched again, and
-    the articles are marked."""
+    """A store whose records were attached before the markers existed (or by raw SQL) has every article
+    pending once: nothing is matched again, and the articles are marked."""
     con = _records_store(60, 2)
     canonical.update(con)
     q = "SELECT id, n_mentions, n_sources FROM canonical_events ORDER BY id"

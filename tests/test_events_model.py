@@ -271,9 +271,9 @@ def test_uncoded_articles_skip_the_dependency_parser_and_lose_nothing():
                                                                      b.article.flags)
         assert a.events == [] and a.entities
     political = replace(articles[0], title="Manila protes Beijing", text=(
-        "Pemerintah Filipina memanggil duta besar Tiongkok di Manila pada Senin untuk memprotes tembakan "
-        "meriam air kapal penjaga pantai Tiongkok ke kapal nelayan Filipina. Manila menuntut Beijing "
-        "menghentikan tindakan itu."))
+        "Manila memanggil duta besar Tiongkok pada Senin untuk memprotes semprotan meriam air kapal "
+        "penjaga pantai Tiongkok ke perahu nelayan Filipina. Manila meminta Beijing berhenti mengganggu "
+        "nelayannya."))
     assert events.needs_parse(political)
     assert parse_many([Result(article=political)])[0].has_annotation("DEP")
 
@@ -286,8 +286,8 @@ def test_merge_keeps_a_later_statement_with_another_predicate_apart():
     from pantau.events.rules.merge import merge
     from pantau.records import Article, Entity
 
-    text = ("Teheran mengecam Washington atas sanksi baru itu. Pejabat itu juga menuding Washington "
-            "mengganggu jalur pelayaran.")
+    text = ("Teheran mengecam Washington atas sanksi baru itu. Diplomat tersebut kemudian menuding "
+            "Washington mengganggu jalur pelayaran.")
     first, second = (0, 50), (51, len(text))
 
     def cand(key: str, sent: tuple[int, int]) -> Candidate:
@@ -306,6 +306,6 @@ def test_merge_keeps_a_later_statement_with_another_predicate_apart():
 def test_declining_to_comment_is_no_refusal():
     """The lexicon's licence (``block``) holds for the learned coder too: "menolak berkomentar" declines
     to comment, which the guidelines do not code (EVENTS.md §1)."""
-    text = ("Seorang diplomat senior China menolak berkomentar soal tuduhan Amerika Serikat bahwa "
+    text = ("Seorang diplomat senior China menolak berkomentar soal tudingan Washington kalau "
             "Beijing memasok senjata ke Rusia.")
     assert not [e for e in _extract(text).events if e.type == "REJECT"]

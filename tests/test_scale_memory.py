@@ -15,9 +15,9 @@ from pantau.records import RawRecord
 # self-written; the invented names and words are in no model or list, so a parse adds them as strings
 TEXTS = [
     "Menteri Pertahanan Zulvandia, Brakomir Tesselhoff, menuduh Rusia menyerang kota Qarnavel pada Senin "
-    "(4/3/2024). Pemerintah Ukraina membantah tuduhan itu dan meminta PBB mengirim tim penyelidik.",
+    "(4/3/2024). Kyiv menyangkal klaim tersebut dan meminta PBB mengirim tim penyelidik.",
     "Presiden Indonesia bertemu Perdana Menteri Jepang di Jakarta pada Selasa. Keduanya sepakat "
-    "memperkuat kerja sama maritim, kata juru bicara Ghulvaretti Mondrassa kepada wartawan.",
+    "mempererat kemitraan maritim, kata juru bicara Ghulvaretti Mondrassa kepada wartawan.",
     "Ribuan warga berunjuk rasa di depan gedung parlemen Vellomir menolak kenaikan harga bahan bakar. "
     "Aparat menyemprotkan gas pedih ke kerumunan, dan tiga orang ditahan, menurut saksi Trunadewi Ozkarimba.",
 ]

@@ -75,7 +75,7 @@ def _run_words(run: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=100_000)
 def _split_generic(parts: tuple[str, ...]) -> tuple[str, ...]:
-    """Generic title words split a run: "Menteri Luar Negeri Norwegia Ingrid Hansen" -> "norwegia",
+    """Generic title words split a run: "Perdana Menteri Norwegia Ingrid Hansen" -> "norwegia",
     "ingrid", "hansen", "norwegia_ingrid_hansen"."""
     stop = _name_stop()
     out: list[str] = []

@@ -271,7 +271,7 @@ def test_uncoded_articles_skip_the_dependency_parser_and_lose_nothing():
                                                                      b.article.flags)
         assert a.events == [] and a.entities
     political = replace(articles[0], title="Manila protes Beijing", text=(
-        "Manila memanggil duta besar Tiongkok pada Senin untuk memprotes semprotan meriam air kapal "
+        "Manila memanggil dubes Tiongkok pada Senin untuk memprotes semprotan meriam air kapal "
         "penjaga pantai Tiongkok ke perahu nelayan Filipina. Manila meminta Beijing berhenti mengganggu "
         "nelayannya."))
     assert events.needs_parse(political)

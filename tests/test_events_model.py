@@ -286,7 +286,7 @@ def test_merge_keeps_a_later_statement_with_another_predicate_apart():
     from pantau.events.rules.merge import merge
     from pantau.records import Article, Entity
 
-    text = ("Teheran mengecam Washington atas sanksi baru itu. Diplomat tersebut kemudian menuding "
+    text = ("Teheran mengecam Washington atas sanksi baru itu. Sang diplomat lalu menuding "
             "Washington mengganggu jalur pelayaran.")
     first, second = (0, 50), (51, len(text))
 

@@ -368,6 +368,17 @@ def _name_lexicons() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
     return tuple(sorted(titles, key=len, reverse=True)), frozenset(countries)
 
 
+@functools.lru_cache(maxsize=1)
+def _titles_by_first_word() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The person titles by their first word, longest first (an entity's first word picks the few
+    titles it can start with, instead of every title being compared with every entity)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for t in _name_lexicons()[0]:
+        if t:
+            out.setdefault(t[0], []).append(t)
+    return {w: tuple(ts) for w, ts in out.items()}
+
+
 def _is_name(word: str) -> bool:
     return word[:1].isupper() and word.replace("-", "").replace("'", "").isalpha()
 
@@ -382,8 +393,10 @@ def _untitled(doc: Doc, ent: Span) -> Span:
     words = [t.text for t in ent]
     if ent.label_ not in ("PER", "ORG") or len(words) < 2:
         return ent
-    titles, countries = _name_lexicons()
+    countries = _name_lexicons()[1]
     low = tuple(w.lower() for w in words)
+    # the longest title the words start with (titles of one length differ, so at most one matches)
+    titles = _titles_by_first_word().get(low[0], ())
     i = next((len(t) for t in titles if len(t) < len(low) and low[: len(t)] == t), 0)
     if not i:
         return ent

@@ -30,6 +30,10 @@ except AttributeError:  # pragma: no cover
 DATA = Path(__file__).resolve().parent / "data"
 _SEP = "\0"  # between the names of the saved gazetteer
 TOKEN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w'’.-]*")
+# A capital letter of ``TOKEN_RE``'s first class and the rest of its word: the start of a capitalised
+# token unless it continues an earlier token (``_starts_token``).
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]*")
+_IN_TOKEN = re.compile(r"[\w'’.-]")  # what continues a token
 CUES = {
     "di",
     "ke",
@@ -358,6 +362,79 @@ def _person_aliases() -> frozenset[str]:
 _PERSONS: frozenset[str] | None = None
 
 
+@dataclass(frozen=True)
+class _Names:
+    """The names a window of words can match, normalised: gazetteer names and known people's
+    aliases (``full``), and every proper word prefix of them (``heads``: "kuala" of "kuala lumpur").
+
+    Why: about three in four capitalised words of news text start no name at all; looking up whether
+    the words so far start one stops the windows of up to ``maxlen`` words before they are normalised
+    and looked up one by one. A window is tried only if it could match, so what matches is unchanged."""
+
+    full: frozenset[str]
+    heads: frozenset[str]
+    exact: frozenset[str]  # names looked up as written ("AS", "RI")
+    prune: bool  # False where a name looked up as written holds a space (none does): every window is tried
+
+
+def _names(g: Gazetteer) -> _Names:
+    """The name sets of ``g`` (built once, kept on it)."""
+    names: _Names | None = getattr(g, "_names", None)
+    if names is None:
+        assert _PERSONS is not None
+        full = frozenset((*g._index, *_PERSONS))
+        heads: set[str] = set()
+        for k in full:
+            cut = k.rfind(" ")
+            while cut > 0:  # "a b c" -> "a b", "a"
+                k = k[:cut]
+                heads.add(k)
+                cut = k.rfind(" ")
+        names = _Names(full, frozenset(heads), frozenset(g.exact), not any(" " in k for k in g.exact))
+        g._names = names  # type: ignore[attr-defined]
+    return names
+
+
+@lru_cache(maxsize=100_000)
+def _may_start(token: str) -> tuple[bool, bool]:
+    """For a capitalised token: whether it is a name as one word (without its final dots), and whether
+    it, as written, starts a name of several words; (False, False) for stop and cue words."""
+    word = token.rstrip(".")
+    if word in STOP or word.lower() in CUES:
+        return False, False
+    names = _names(get_gazetteer())
+    if not names.prune:
+        return True, True
+    return _norm(word) in names.full or word in names.exact, _norm(token) in names.heads
+
+
+def _is_letter(c: str) -> bool:
+    """``TOKEN_RE``'s first class: a character that starts a token (or lies inside one)."""
+    return "A" <= c <= "Z" or "a" <= c <= "z" or "À" <= c <= "ÿ"
+
+
+def _starts_token(text: str, s: int) -> bool:
+    """Whether the capital at ``s`` starts a token of ``TOKEN_RE.finditer(text)`` rather than continuing
+    one: the word characters before it back to the last non-word character hold no start letter ("×"
+    and "÷" start a token but never continue one)."""
+    k = s - 1
+    while k >= 0 and not _is_letter(text[k]) and _IN_TOKEN.match(text[k]):
+        k -= 1
+    return k < 0 or not (_is_letter(text[k]) or _IN_TOKEN.match(text[k]))
+
+
+def _previous_word(text: str, start: int) -> str:
+    """The token of ``TOKEN_RE`` before the one at ``start``, without final dots, lower case ("" for
+    none). Read from the last space before it, where the tokenising restarts as from the text's start."""
+    cut = start - 1
+    while True:
+        cut = text.rfind(" ", 0, cut) + 1
+        before = TOKEN_RE.findall(text, cut, start)
+        if before or cut == 0:
+            return before[-1].rstrip(".").lower() if before else ""
+        cut -= 1
+
+
 def find_places(
     doc_or_text: Any, prefer_country: str | None = None, text: str | None = None
 ) -> list[tuple[int, int, Location]]:
@@ -386,31 +463,35 @@ def find_places(
                     loc = geocode(e.text, prefer_country)
                     if loc is not None:
                         out.append((e.start_char, e.end_char, loc))
-    toks = [(m.start(), m.end(), m.group().rstrip(".")) for m in TOKEN_RE.finditer(text)]
-    # reach[i]: the last token of the run from token i whose gaps are single spaces or hyphens (a
-    # name never spans another gap), computed once instead of per window
-    reach = list(range(len(toks)))
-    for k in range(len(toks) - 2, -1, -1):
-        if text[toks[k][1] : toks[k + 1][0]] in {" ", "-"}:
-            reach[k] = reach[k + 1]
-    i = 0
-    while i < len(toks):
-        s, e, w = toks[i]
-        if not w[:1].isupper() or w in STOP or w.lower() in CUES:
-            i += 1
+    names = _names(g)
+    pos = 0  # where the next candidate may start: after the last name found
+    for m in _CAPITAL.finditer(text):
+        s, e = m.span()
+        if s < pos or (s and text[s - 1] != " " and not _starts_token(text, s)):
             continue
+        one, more = _may_start(m.group())
+        if not (one or more):
+            continue
+        # the tokens that follow with a single space between (a name never spans another gap), while
+        # the words so far start a name
+        ends, head = [e], _norm(m.group())
+        while more and len(ends) < g.maxlen and text[ends[-1] : ends[-1] + 1] == " ":
+            nxt = TOKEN_RE.match(text, ends[-1] + 1)
+            if nxt is None:
+                break
+            ends.append(nxt.end())
+            head = f"{head} {_norm(nxt.group())}"
+            more = head in names.heads or not names.prune
         found = None
-        for n in range(min(g.maxlen, len(toks) - i, reach[i] - i + 1), 0, -1):
-            j = i + n - 1
-            span = text[s : toks[j][1]].rstrip(".")
+        for n in range(len(ends), 0 if one else 1, -1):
+            span = text[s : ends[n - 1]].rstrip(".")
             if _norm(span) in _PERSONS:
                 found = (n, None)
                 break
             p = _geocode_cached(span, prefer_country)
             if p is None:
                 continue
-            prev = toks[i - 1][2].lower() if i > 0 else ""
-            cue = prev in CUES
+            cue = _previous_word(text, s) in CUES
             # a one-word big city that is also a root word needs a cue ("Serang" is a verb; "di Serang")
             bare_ok = p.kind in {"exonym", "country"} or (
                 p.kind == "city" and p.pop >= BIG_CITY and (n > 1 or not in_lexicon(span.lower()))
@@ -419,16 +500,14 @@ def find_places(
                 found = (n, p)
                 break
         if found is None:
-            i += 1
             continue
         n, p = found
-        end = toks[i + n - 1][1]
+        end = pos = ends[n - 1]
         if p is not None:
             while end > s and text[end - 1] == ".":
                 end -= 1
             if not any(bs < end and s < be for bs, be in blocked):
                 out.append((s, end, _loc(text[s:end], p)))
-        i += n
     out.sort(key=lambda x: x[0])
     return out
 

@@ -53,7 +53,7 @@ def names(text: str) -> list[str]:
         if not parts:
             continue
         start = m.start()
-        initial = start == 0 or bool(_SENT_START.search(text[max(0, start - 3): start]))
+        initial = start == 0 or _starts_sentence(text[max(0, start - 3): start])
         found.append((parts, initial))
         if not initial:
             inner.update(parts)
@@ -63,6 +63,12 @@ def names(text: str) -> list[str]:
             parts = parts[1:]  # an ordinary word that starts the sentence
         out.extend(_split_generic(parts))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _starts_sentence(before: str) -> bool:
+    """Whether a name preceded by these (up to 3) characters starts a sentence (cached: few distinct)."""
+    return bool(_SENT_START.search(before))
 
 
 @lru_cache(maxsize=100_000)

@@ -44,15 +44,9 @@ def _word_hashes(toks: list[str]) -> np.ndarray:
     cache = _WORD_HASH
     if len(cache) > 500_000:  # bounded memory over long runs
         cache.clear()
-    get = cache.get
-    hs = [get(t) for t in toks]
-    if None in hs:  # words not seen before: hashed once
-        for i, t in enumerate(toks):
-            if hs[i] is None:
-                h = cache.get(t)
-                if h is None:
-                    h = cache[t] = zlib.crc32(t.encode("utf-8"))
-                hs[i] = h
+    for t in set(toks).difference(cache):  # words not seen before: hashed once
+        cache[t] = zlib.crc32(t.encode("utf-8"))
+    hs = list(map(cache.__getitem__, toks))
     return np.array(hs, dtype=np.uint64)
 
 
@@ -90,7 +84,16 @@ def signature(
     if num_perm not in _PERMS:
         _PERMS[num_perm] = _permutations(num_perm)
     a, b = _PERMS[num_perm]
-    ph = ((hv[:, None] * a[None, :] + b[None, :]) % _PRIME) & _MAX32
+    # ((a*h + b) mod 2^64) mod (2^61 - 1), truncated to 32 bits. The modulo by the Mersenne prime is
+    # folded instead of divided (x mod P = (x & P) + (x >> 61), less P once if that reaches P): the
+    # same values, without an integer division per shingle and permutation
+    t = hv[:, None] * a[None, :]
+    t += b[None, :]
+    ph = t & _PRIME
+    t >>= np.uint64(61)
+    ph += t
+    np.subtract(ph, _PRIME, out=ph, where=ph >= _PRIME)
+    ph &= _MAX32
     return ph.min(axis=0).astype(np.uint32)
 
 

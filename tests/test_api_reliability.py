@@ -45,6 +45,9 @@ class FakeStore:
 
         return [UpsertOutcome(r.article.id, "inserted") for r in results]
 
+    def sync_sources(self) -> bool:
+        return False
+
     def close(self) -> None:
         pass
 

@@ -21,3 +21,29 @@ def test_memory_figures():
     closed = memory(con)  # a closed store: the other figures stand
     assert closed["duckdb_mib"] is None and closed["python_blocks"] > 1000
     assert memory()["duckdb_mib"] is None
+
+
+
+def test_watch_bounds_duckdb_memory(tmp_path):
+    """The watcher holds DuckDB's block cache to ``duckdb_memory_mb`` (DuckDB's default is 80% of the
+    machine's memory, which a store growing for days fills); the status says where the C heap is."""
+    from pantau.watch import config as watch_config
+    from pantau.watch import loop
+    from pantau.watch.config import WatchConfig
+
+    cfg = watch_config.from_mapping({"db": "w.duckdb", "duckdb_memory_mb": 200}, "t.yaml", tmp_path)
+    assert cfg.duckdb_memory_mb == 200
+    for c, want in ((cfg, 200), (WatchConfig(db=str(tmp_path / "d.duckdb")), 1024)):
+        w = loop.Watcher(c, stages=object(), out=sys.stdout)
+        try:
+            limit = w.store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            value, unit = float(limit.split()[0]), limit.split()[1]
+            mib = value * {"MiB": 1, "GiB": 1024, "MB": 1e6 / 2**20, "GB": 1e9 / 2**20}[unit]
+            assert abs(mib - want * 1e6 / 2**20) < 1, limit  # "200MB" as DuckDB reads it
+            mem = w.status()["memory"]
+            assert mem["duckdb_mib"] is not None and isinstance(mem["duckdb_by_tag_mib"], dict)
+            if sys.platform == "linux" and "malloc" in mem:
+                heap = mem["malloc"]
+                assert heap["heap_mib"] >= heap["free_mib"] >= 0 and heap["in_use_mib"] > 0
+        finally:
+            w.store.close()

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import duckdb
 
-from pantau.store import derived
+from pantau.store import derived, sources
 
 SCHEMA_SQL = "schema.sql"
 
@@ -73,6 +73,7 @@ class Database:
         self._stories_writes = 0  # bumped by invalidate(stories=True)
         self.last_read = 0.0  # time.monotonic() of the last API request that used the store
         self._fresh: tuple[Generation, bool] | None = None  # (generation, derived data fresh)
+        self._sources: tuple[Generation, bool] | None = None  # (generation, sources copy fresh)
 
     def close(self) -> None:
         self.con.close()
@@ -129,10 +130,24 @@ class Database:
         known = self._fresh
         if known is not None and known[0] == gen:
             return known[1]
-        fresh = self.has("agg_state", "events_max_rowid") and self.has("events", *derived.DERIVED_TYPES)
+        fresh = self.has("agg_state", "events_max_rowid") and self.has("events", *derived.DERIVED_EXPRS)
         fresh = fresh and derived.state_matches(cur)
         if fresh:  # only the ingest worker writes, through the store (which keeps the data in step), and
             self._fresh = (gen, True)  # it bumps the generation after each write: fresh until then
+        return fresh
+
+    def sources_fresh(self, cur: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the events' copy of their canonical event and outlet count (:mod:`pantau.store.sources`)
+        matches the stories tables in ``cur``'s snapshot (checked once per write generation, as
+        :meth:`derived_fresh`); else the page looks both up."""
+        gen = self.generation
+        known = self._sources
+        if known is not None and known[0] == gen:
+            return known[1]
+        fresh = self.has("src_state", "canonical_max") and self.has("events", *sources.SOURCE_TYPES)
+        fresh = fresh and sources.is_fresh(cur)
+        if fresh:  # as derived_fresh: only this process writes, and it bumps the generation after each write
+            self._sources = (gen, True)
         return fresh
 
     def has(self, table: str, *columns: str) -> bool:

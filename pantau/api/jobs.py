@@ -392,6 +392,7 @@ class IngestWorker:
         try:
             with self.db.write_lock:
                 stats = self._stories_updater.update(should_stop=should_stop)
+                self._open_store().sync_sources()  # the events' copy of their canonical events
         except Exception as exc:  # noqa: BLE001 - the articles are stored; report, don't fail the job
             log.exception("stories update failed")
             self.stories_pending = False

@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,9 +33,11 @@ from typing import Any, Literal
 import duckdb
 
 from pantau.records import Result
-from pantau.store import derived
+from pantau.store import derived, sources
 from pantau.store.filters import event_filters
 from pantau.store.rows import JSON_COLUMNS, TABLES, arrow_table, content_hash, iso_day, result_rows
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Store", "UpsertOutcome", "default_db_path", "EVENT_EXPORT_FORMATS"]
 
@@ -100,7 +103,22 @@ class Store:
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
-        self.con.close()
+        """Close the store; a writable one first brings the events' copy of the canonical events up to
+        date (``sources.py``: after ``pantau stories`` a read-only server can use it at once)."""
+        try:
+            if not self.read_only:
+                self.sync_sources()
+        except duckdb.ConnectionException:  # closed already
+            pass
+        except duckdb.Error as exc:  # the copy stays stale (readers take the plain look-ups); close anyway
+            log.warning("could not update the events' canonical-event copy: %s", exc)
+        finally:
+            self.con.close()
+
+    def sync_sources(self) -> bool:
+        """Bring the events' copy of the canonical events up to date after a stories update (cheap when
+        nothing changed; ``sources.refresh``); True if it had to write."""
+        return sources.refresh(self.con)
 
     def __enter__(self) -> Store:
         return self
@@ -247,7 +265,7 @@ class Store:
         try:
             if table == "events":
                 assert self._keep is not None, "events are inserted inside _write"
-                self.con.execute(self._keep.insert_events_sql(cols, view))
+                self._keep.insert_events(cols, view)
                 self._keep.after_insert(view)
             else:
                 self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pantau.store import sources
 from pantau.store.filters import QUAD_CASE
 
 VERSION = 5  # 5: pair_keys (a store of an older version is rebuilt at its next writable open)
@@ -54,6 +55,7 @@ DERIVED_TYPES = {
     "actor_keys": "VARCHAR",
     "recipient_keys": "VARCHAR",
     "pair_keys": "VARCHAR",
+    **sources.SOURCE_TYPES,  # the canonical event and its outlet count (``sources.py``, its own freshness)
 }
 LOCATED = "loc_lat BETWEEN -90 AND 90 AND loc_lon BETWEEN -180 AND 180"
 AGG_TABLES = (
@@ -142,6 +144,7 @@ def ensure_schema(con: Any) -> None:
     for col, typ in DERIVED_TYPES.items():
         con.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {col} {typ}")
     con.execute(_SCHEMA)
+    sources.ensure_schema(con)
 
 
 def _fingerprint(con: Any) -> tuple[int, int]:
@@ -159,7 +162,7 @@ def has_schema(con: Any) -> bool:
             "OR table_name = 'agg_state')"
         ).fetchall()
     }
-    return all(f"events.{c}" in found for c in DERIVED_TYPES) and "agg_state.version" in found
+    return all(f"events.{c}" in found for c in DERIVED_EXPRS) and "agg_state.version" in found
 
 
 def is_fresh(con: Any) -> bool:
@@ -192,8 +195,10 @@ def rebuild(con: Any) -> None:
 
 
 def ensure(con: Any) -> bool:
-    """Create and, if stale, rebuild the derived data in its own transaction; True if it rebuilt."""
+    """Create and, if stale, rebuild the derived data in its own transaction; True if it rebuilt. The
+    copy of the stories stage's canonical events is brought up to date too (:func:`sources.refresh`)."""
     ensure_schema(con)
+    sources.refresh(con)
     if is_fresh(con):
         return False
     con.execute("BEGIN TRANSACTION")
@@ -240,6 +245,8 @@ class Maintainer:
         self.con = con
         self.fresh = is_fresh(con)
         self.lost_places = False
+        # the copy of the canonical events (``sources.py``): kept in step when it was in step before
+        self.sources_fresh = sources.is_fresh(con)
 
     def before_delete(self, where: str, params: list[Any]) -> None:
         if not self.fresh:
@@ -261,6 +268,17 @@ class Maintainer:
             f"INSERT INTO events ({cols}, {', '.join(DERIVED_EXPRS)}) "
             f"SELECT {cols}, {', '.join(DERIVED_EXPRS.values())} FROM {view}"
         )
+
+    def insert_events(self, cols: str, view: str) -> None:
+        """Insert a batch of events (:meth:`insert_events_sql`) and fill their copy of the canonical
+        events (``sources.lookup``: a re-analysed article keeps its event ids, and the stories tables
+        name them until the next stories update)."""
+        self.con.execute(self.insert_events_sql(cols, view))
+        if self.sources_fresh:
+            ids = [r[0] for r in self.con.execute(f"SELECT id FROM {view}").fetchall()]
+            found = sources.lookup(self.con, ids)
+            if found:
+                sources.set_copy(self.con, found)
 
     def after_insert(self, view: str) -> None:
         if not self.fresh:
@@ -291,3 +309,5 @@ class Maintainer:
 
     def committed(self) -> None:
         _mark(self.con)
+        if self.sources_fresh:
+            sources.mark(self.con)

@@ -64,6 +64,9 @@ class WatchConfig:
     stories_budget_s: float = 5.0  # one stories slice; the rest follows after the next batch
     workers: int = 0  # analysis processes (0: in the watch process)
     stories_every_s: float = 2.0  # while items wait, the stories update is deferred at most this long
+    # DuckDB's cache of the store's blocks is held to this many MiB (its default, 80% of the machine's
+    # memory, is what a store that grows for days would fill); raise it for stores past ~10M events
+    duckdb_memory_mb: int = 1024
     webhook: Webhook | None = None
     stdout: bool = True  # alerts as JSON lines on stdout
     events: bool = True  # the event stage (off: articles only, as `pantau ingest --no-events`)
@@ -154,6 +157,7 @@ def _webhook(raw: Any, where: str) -> Webhook | None:
 
 _KNOWN = {
     "db",
+    "duckdb_memory_mb",
     "feeds",
     "folders",
     "stdin",
@@ -209,6 +213,7 @@ def from_mapping(raw: Any, where: str = "<config>", base: Path | None = None) ->
         batch_size=int(_number(raw, "batch_size", 8, where, minimum=1)),
         stories_budget_s=_number(raw, "stories_budget", 5.0, where, minimum=0.1),
         stories_every_s=_number(raw, "stories_every", 2.0, where),
+        duckdb_memory_mb=int(_number(raw, "duckdb_memory_mb", 1024, where, minimum=64)),
         workers=int(_number(raw, "workers", 0, where)),
         webhook=_webhook(raw.get("webhook"), where),
         stdout=bool(raw.get("stdout", True)),

@@ -59,6 +59,8 @@ class Watcher:
         self.stop = threading.Event()
         self.queue: queue.Queue[Item] = queue.Queue()
         self.store = Store(cfg.db)
+        # DuckDB's block cache bounded (it keeps what it read up to 80% of the machine's memory by default)
+        self.store.con.execute(f"SET memory_limit = '{int(cfg.duckdb_memory_mb)}MB'")
         self.write_lock = db.write_lock if db is not None else threading.Lock()
         self.state = WatchState(self.store.con)
         self.fetcher = Fetcher(cfg, self.stop)
@@ -253,6 +255,7 @@ class Watcher:
                 stats = self._stories.update(
                     should_stop=lambda: self.stop.is_set() or time.monotonic() > deadline
                 )
+                self.store.sync_sources()  # the events' copy of their canonical events (store/sources.py)
                 self._invalidate()
         except Exception as exc:  # noqa: BLE001 - the articles are stored; the next slice tries again
             log.exception("stories update failed")

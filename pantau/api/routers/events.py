@@ -150,15 +150,24 @@ def list_events(
                     break
         items: list[dict[str, Any]] = []
         if rowids:
+            # the events' copy of their canonical event and its outlet count, when it is in step with the
+            # stories tables (pantau/store/sources.py): read with the row, no look-ups
+            copied = db.sources_fresh(cur)
+            extra = ", src_canonical_id AS canonical_id, src_n_sources AS n_sources" if copied else ""
             cur.execute(
-                f"SELECT e.rowid AS _rowid, {EVENT_LIST_COLUMNS} FROM events e "
+                f"SELECT e.rowid AS _rowid, {EVENT_LIST_COLUMNS}{extra} FROM events e "
                 "SEMI JOIN (SELECT unnest(?) AS r) page ON e.rowid = page.r",
                 [rowids],
             )
             by_rowid = {r.pop("_rowid"): r for r in rows_as_dicts(cur)}
             items = [by_rowid[r] for r in rowids if r in by_rowid]
             attach_articles(cur, items)
-            attach_sources(db, cur, items)
+            if copied:  # the keys in the order attach_sources gives them
+                for e in items:
+                    e["canonical_id"] = e.pop("canonical_id")
+                    e["n_sources"] = e.pop("n_sources")
+            else:
+                attach_sources(db, cur, items)
         cur.commit()
     for e in items:
         e["quad"] = QUAD_OF.get(e["type"], 0)
@@ -172,7 +181,8 @@ def attach_sources(db: Database, cur: Any, items: list[dict[str, Any]]) -> None:
     """Add each event's canonical event and its count of independent outlets (two queries for the page).
 
     Why: "how many independent outlets reported it" is the question the canonical events answer; a record
-    without a canonical event (stories not built, or not counted: hedged, negated) gets ``None``.
+    without a canonical event (stories not built, or not counted: hedged, negated) gets ``None``. The
+    events' own copy (``pantau/store/sources.py``) answers instead when it is in step.
     """
     for e in items:
         e["canonical_id"], e["n_sources"] = None, None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -126,28 +126,27 @@ class Database:
     def derived_fresh(self, cur: duckdb.DuckDBPyConnection) -> bool:
         """Whether the store's derived data (:mod:`pantau.store.derived`) matches its events, in ``cur``'s
         snapshot: then the count tables and typed columns answer; else the plain queries do."""
-        gen = self.generation
-        known = self._fresh
-        if known is not None and known[0] == gen:
-            return known[1]
-        fresh = self.has("agg_state", "events_max_rowid") and self.has("events", *derived.DERIVED_EXPRS)
-        fresh = fresh and derived.state_matches(cur)
-        if fresh:  # only the ingest worker writes, through the store (which keeps the data in step), and
-            self._fresh = (gen, True)  # it bumps the generation after each write: fresh until then
-        return fresh
+        return self._fresh_once("_fresh", lambda: (
+            self.has("agg_state", "events_max_rowid") and self.has("events", *derived.DERIVED_EXPRS)
+            and derived.state_matches(cur)))
 
     def sources_fresh(self, cur: duckdb.DuckDBPyConnection) -> bool:
         """Whether the events' copy of their canonical event and outlet count (:mod:`pantau.store.sources`)
-        matches the stories tables in ``cur``'s snapshot (checked once per write generation, as
-        :meth:`derived_fresh`); else the page looks both up."""
+        matches the stories tables in ``cur``'s snapshot; else the page looks both up."""
+        return self._fresh_once("_sources", lambda: (
+            self.has("src_state", "canonical_max") and self.has("events", *sources.SOURCE_TYPES)
+            and sources.is_fresh(cur)))
+
+    def _fresh_once(self, slot: str, check: Callable[[], bool]) -> bool:
+        """``check()``, remembered as true until the next write: only the ingest worker writes, through the
+        store (which keeps the derived data in step), and it bumps the generation after each write."""
         gen = self.generation
-        known = self._sources
+        known = getattr(self, slot)
         if known is not None and known[0] == gen:
             return known[1]
-        fresh = self.has("src_state", "canonical_max") and self.has("events", *sources.SOURCE_TYPES)
-        fresh = fresh and sources.is_fresh(cur)
-        if fresh:  # as derived_fresh: only this process writes, and it bumps the generation after each write
-            self._sources = (gen, True)
+        fresh = bool(check())
+        if fresh:
+            setattr(self, slot, (gen, True))
         return fresh
 
     def has(self, table: str, *columns: str) -> bool:

@@ -303,7 +303,7 @@ def test_merge_keeps_a_later_statement_with_another_predicate_apart():
 
 
 @needs_model
-def test_declining_to_comment_is_no_refusal():
+def test_no_comment_reply_is_not_a_rejection():
     """The lexicon's licence (``block``) holds for the learned coder too: "menolak berkomentar" declines
     to comment, which the guidelines do not code (EVENTS.md §1)."""
     text = ("Seorang diplomat senior China menolak berkomentar soal tudingan Washington kalau "

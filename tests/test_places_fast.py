@@ -75,7 +75,7 @@ ODD = [
     "di. Kursk; ke.. Belgorod Rusia; kota Serang; di Serang; Serang menyerang.",
     "Muhammadﷺ tiba di Madinah. ΑΣ Athena dan İstanbul, dI Ankara, ke İzmir.",
     "Joko Widodo bertemu Vladimir Putin di Sochi pada Senin.",
-    "DI JAKARTA, Presiden ke Den Haag dan ke San Francisco Bay Area...",
+    "DI SURABAYA, Gubernur ke Den Haag dan ke San Francisco Bay Area...",
     "",
     "×",
     "A. B. C. Jakarta.",

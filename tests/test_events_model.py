@@ -309,3 +309,13 @@ def test_no_comment_reply_is_not_a_rejection():
     text = ("Seorang diplomat senior China menolak berkomentar soal tudingan Washington kalau "
             "Beijing memasok senjata ke Rusia.")
     assert not [e for e in _extract(text).events if e.type == "REJECT"]
+
+
+@needs_model
+def test_coordinated_recipients_are_all_targets():
+    """A target joined to the chosen recipient by "dan" ("Rusia dan Belarus") is a recipient too, as a
+    joined subject is a further actor."""
+    res = _extract("Kanselir Jerman Olaf Scholz mengecam Rusia dan Belarus atas serangan itu pada Senin.")
+    accuse = _asserted(res, "ACCUSE")
+    assert accuse and {r.code for r in accuse[0].recipient} == {"RUS", "BLR"}
+    assert "with 'Belarus'" in accuse[0].pattern

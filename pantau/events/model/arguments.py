@@ -5,10 +5,12 @@ mentions of the sentence before (pronoun subjects, retold acts) and the article'
 parties (an event whose parties the sentence leaves implicit). Each gets P(actor) and P(recipient);
 the actor is the best candidate plus the mentions coordinated with it ("AS dan Inggris", "Rusia,
 Iran serta Suriah") whose P(actor) also reaches ``ALSO_ACTOR``; the recipient is the best other
-mention reaching the shipped recipient threshold. It may share the actor's code only as a person or
-another sector (a state's police and its citizens, a court and a minister): a state's government is
-not its own target. A trigger whose best
-candidate is a doubtful actor (P < ``MIN_ACTOR``) is not coded: its event would name the wrong party.
+mention reaching the shipped recipient threshold, with the mentions coordinated with it whose
+P(recipient) also reaches ``ALSO_ACTOR`` ("menyerbu Georgia dan Armenia": neutral on the CV, where
+4 of 996 events gain a recipient, but the record names every target). It may share the actor's code
+only as a person or another sector (a state's police and its citizens, a court and a minister): a
+state's government is not its own target. A trigger whose best candidate is a doubtful actor
+(P < ``MIN_ACTOR``) is not coded: its event would name the wrong party.
 """
 
 from __future__ import annotations
@@ -145,5 +147,11 @@ def choose(ctx: ArticleContext, tok, etype: str, models: Models) -> Roles | None
             continue
         recipient, rp, rorigin = [m], float(pr[j]), cands[j][1]
         trace += f"; recipient '{m.text}' p={rp:.2f} ({cands[j][1]})"
+        if rorigin == "sentence":
+            sure = [c for k, (c, origin) in enumerate(cands)
+                    if origin == "sentence" and pr[k] >= ALSO_ACTOR and c.code not in codes]
+            recipient = coordinated(ctx.article.text, m, sure)
+            if len(recipient) > 1:
+                trace += " with " + ", ".join(f"'{r.text}'" for r in recipient[1:])
         break
     return Roles(actors, recipient, float(pa[best]), rp, trace, cands[best][1], rorigin)

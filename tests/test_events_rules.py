@@ -71,3 +71,36 @@ def test_a_unit_that_raises_loses_only_its_own_events(monkeypatch, caplog):
     assert ("ASSAULT", ("RUS",), ("UKR",)) in events
     assert not any(typ == "AID" for typ, _, _ in events)
     assert any("glued" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_an_undated_event_takes_the_day_the_article_names_most():
+    """No date in the clause or paragraph: the day the article names most often (not a later one, not
+    the first in the lead) dates the event, before the publication date does."""
+    from datetime import date
+
+    from pantau.dates import DateMention
+    from pantau.events.rules.dating import fallback_dates, most_named_day
+    from pantau.records import Event, Span
+
+    text = ("Jakarta, Kamis (16/3/2023) - Kabar itu datang dari Manila.\n"
+            "Polisi Filipina menangkap dua orang pada Selasa (14/3/2023).\n"
+            "Penangkapan Selasa (14/3/2023) itu disusul razia.\n"
+            "Pada Jumat (17/3/2023) sidang digelar.\n"
+            "Polisi menahan keduanya di Manila.")
+    days = {"Kamis (16/3/2023)": "2023-03-16", "Selasa (14/3/2023)": "2023-03-14",
+            "Jumat (17/3/2023)": "2023-03-17"}
+    mentions, pos = [], 0
+    for label in ("Kamis (16/3/2023)", "Selasa (14/3/2023)", "Selasa (14/3/2023)", "Jumat (17/3/2023)"):
+        pos = text.index(label, pos)
+        mentions.append(DateMention(pos, pos + len(label), label, days[label], "day"))
+        pos += len(label)
+    ref = date(2023, 3, 16)
+    # a day later than the publication, named twice as well, never dates a past act
+    assert most_named_day(mentions + mentions[-1:], ref) == "2023-03-14"
+    assert most_named_day([], ref) is None
+    start = text.index("Polisi menahan")
+    ev = Event("e", "COERCE", [Entity("Polisi Filipina", "ORG", 0, 15, "PHL", "COP")],
+               evidence=[Span(start, start + 14, "Polisi menahan")], pattern="p")
+    fallback_dates([ev], mentions, text, ref)
+    assert (ev.date, ev.date_precision) == ("2023-03-14", "day")
+    assert "names most" in ev.pattern

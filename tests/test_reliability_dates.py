@@ -147,7 +147,7 @@ def test_undated_article_gives_no_event_dated_on_the_run_day(monkeypatch):
     # (the setting lives in pantau.events.coder, or pantau.events.rules.settings after its split)
     for name in ("pantau.events.coder", "pantau.events.rules.settings"):
         try:
-            monkeypatch.setattr(importlib.import_module(name), "DATE_FALLBACK", "lead", raising=False)
+            monkeypatch.setattr(importlib.import_module(name), "DATE_FALLBACK", "article", raising=False)
         except ImportError:
             pass
     today = dt.date.today().isoformat()

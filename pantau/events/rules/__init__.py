@@ -32,9 +32,10 @@ they fire on in 150 other international corpus articles, overridable for experim
   prefers the parse subject over one found across a clause boundary). Dev F1 0.611 -> 0.631 with 1;
   2 equal on dev and better on the corpus sample (3 of 3 changed events right).
 - ``PANTAU_ANAPHORA`` = 1 (default) | 0: anaphoric NPs as mentions (dev +2 TP, 6 of 7 corpus hits right).
-- ``PANTAU_DATE_FALLBACK`` = none | paragraph | lead | published (default): an event whose clause
-  names no time inherits the last date of its paragraph, else the lead's, else the publication
-  date (marked in ``pattern``). Dev date accuracy: none 0.26, paragraph 0.58, lead 0.68, published 0.75.
+- ``PANTAU_DATE_FALLBACK`` = none | paragraph | article | published (default): an event whose clause
+  names no time inherits the last date of its paragraph, else the day the article names most
+  often, else the publication date (marked in ``pattern``). Dev date accuracy with the lead's first
+  day in place of the most named one: none 0.26, paragraph 0.58, lead 0.68, published 0.75.
 - ``PANTAU_MERGE`` = none | place | root | root+place (default): when mentions without a shared
   explicit date are merged into one event (a different sub-national place keeps them apart, and so
   does a different predicate: for material acts anywhere, for statements and talks when told in

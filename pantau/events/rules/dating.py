@@ -3,6 +3,7 @@ event whose clause names none (``PANTAU_DATE_FALLBACK``), and the direct quote h
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -55,9 +56,11 @@ def attach_quote(c: Candidate, toks: list[Tok], quotes: list[Quote]) -> None:
 
 def fallback_dates(events: list[Event], dates: Sequence[DateMention], text: str, ref: date | None) -> None:
     """Events whose clause gives no time: inherit the last date named before them in the same
-    paragraph (news retells one occasion per paragraph); else leave null (gold convention)."""
+    paragraph (news retells one occasion per paragraph); else the day the article names most often;
+    else the publication date (``PANTAU_DATE_FALLBACK``)."""
     if settings.DATE_FALLBACK == "none":
         return
+    day = most_named_day(dates, ref) if settings.DATE_FALLBACK in ("article", "published") else None
     for ev in events:
         if ev.date or ev.factuality in ("hypothetical", "negated"):
             continue
@@ -65,17 +68,27 @@ def fallback_dates(events: list[Event], dates: Sequence[DateMention], text: str,
         para = text.rfind("\n", 0, pos) + 1
         # a bare year in the paragraph is background ("sejak 2011"), too coarse to date a retold act
         before = [d for d in dates if para <= d.start < pos and d.precision != "year"]
-        if settings.DATE_FALLBACK in ("paragraph", "lead", "published") and before:
+        if before:
             d = before[-1]
             ev.date, ev.date_precision = d.date, d.precision
             ev.pattern += "; date inherited from paragraph"
             continue
-        if settings.DATE_FALLBACK in ("lead", "published"):
-            lead = [d for d in dates if d.start < 400 and d.precision == "day"]
-            if lead:
-                ev.date, ev.date_precision = lead[0].date, lead[0].precision
-                ev.pattern += "; date inherited from lead"
-                continue
+        if day:
+            ev.date, ev.date_precision = day, "day"
+            ev.pattern += "; date = the day the article names most"
+            continue
         if settings.DATE_FALLBACK == "published" and ref is not None:
             ev.date, ev.date_precision = ref.isoformat(), "day"
             ev.pattern += "; date = publication (fallback)"
+
+
+def most_named_day(dates: Sequence[DateMention], ref: date | None) -> str | None:
+    """The day the article names most often, not after its publication (of ties, the first named).
+
+    A report tells of one occasion, and its day recurs ("Selasa (14/3)" in the lead, again in the body),
+    while other days are background. For the learned coder's out-of-fold events with a gold date that
+    fell back beyond their paragraph, it dates 78 of 100 right, where the lead's first day, else the
+    publication date, dated 67."""
+    limit = ref.isoformat() if ref is not None else None
+    days = Counter(d.date for d in dates if d.precision == "day" and (limit is None or d.date <= limit))
+    return max(days, key=days.__getitem__) if days else None

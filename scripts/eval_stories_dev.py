@@ -15,6 +15,9 @@ shared/eval/stories/dev_2017-08.jsonl); only its ``articles`` / ``attributions``
    The pooled held-out figure is the one to report (never the in-sample one).
 3. The shipped model: fitted on all rows, threshold chosen the same way on all articles
    (``--write`` writes pantau/stories/merge_model.yaml).
+4. ``--errors FILE`` (issue 24): the held-out missed same-story pairs and false joins of the CV, one JSON line
+   each (fold, articles, days apart, outlets, gold stories, and whether the pair is reachable at all: joined
+   when the gold stories are the state, i.e. not cut by the window), with a count by kind on stdout.
 
 ``--grid`` (issue 24, the default model): instead of fitting, every combination of the listed values
 (clustering parameters of escalation.yaml, ``threshold``, or ``coef.FEATURE`` of the model file named by
@@ -160,6 +163,49 @@ def pair_counts(gold: dict[str, str], assign: dict[str, str], test: set[str]) ->
             "pairs_fn": int((same_g & ~same_p).sum())}
 
 
+def error_pairs(gold: dict[str, str], assign: dict[str, str], test: set[str], reach: dict[str, str],
+                info: dict[str, tuple[Any, str, str]], fold: int) -> list[dict[str, Any]]:
+    """The missed same-story pairs and false joins touching ``test`` (as :func:`pair_counts` counts them);
+    ``reach``: the clustering with the gold stories as the state (a pair it keeps apart is out of reach of
+    any merge decision: the window cut it); ``info``: id -> (day, outlet, title)."""
+    out = []
+    items = sorted(gold)
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            if a not in test and b not in test:
+                continue
+            same_g, same_p = gold[a] == gold[b], assign.get(a, a) == assign.get(b, b)
+            if same_g == same_p:
+                continue
+            x, y = (a, b) if (info[a][0], a) <= (info[b][0], b) else (b, a)  # the earlier article first
+            (dx, ox, tx), (dy, oy, ty) = info[x], info[y]
+            out.append({"fold": fold, "kind": "missed" if same_g else "false_join",
+                        "gap_days": (dy - dx).days if dx and dy else None, "same_outlet": ox == oy,
+                        "reachable": reach.get(x) == reach.get(y) if same_g else None,
+                        "a": x, "b": y, "day_a": str(dx), "day_b": str(dy), "outlet_a": ox, "outlet_b": oy,
+                        "title_a": tx, "title_b": ty, "gold_a": gold[x], "gold_b": gold[y]})
+    return out
+
+
+def _error_summary(errs: list[dict[str, Any]]) -> None:
+    """Counts of the pooled errors by kind: reach, outlets, days apart."""
+    missed = [e for e in errs if e["kind"] == "missed"]
+    out_of_reach = [e for e in missed if not e["reachable"]]
+    rest = [e for e in missed if e["reachable"]]
+    print(f"errors (pooled): {len(missed)} missed pairs, {len(errs) - len(missed)} false joins")
+    print(f"  missed, out of reach (the gold stories as state keep them apart: the window): "
+          f"{len(out_of_reach)}")
+    for name, sel in (("same day", lambda e: e["gap_days"] == 0),
+                      ("1-3 days", lambda e: 1 <= e["gap_days"] <= 3),
+                      ("4+ days", lambda e: e["gap_days"] >= 4)):
+        grp = [e for e in rest if e["gap_days"] is not None and sel(e)]
+        cross = sum(not e["same_outlet"] for e in grp)
+        print(f"  missed, reachable, {name}: {len(grp)} ({cross} across outlets)")
+    fj = [e for e in errs if e["kind"] == "false_join"]
+    print(f"  false joins: {sum(e['same_outlet'] for e in fj)} within one outlet, "
+          f"{sum(not e['same_outlet'] for e in fj)} across outlets")
+
+
 def _prf(c: dict[str, int]) -> tuple[float, float, float]:
     p = c["pairs_tp"] / max(1, c["pairs_tp"] + c["pairs_fp"])
     r = c["pairs_tp"] / max(1, c["pairs_tp"] + c["pairs_fn"])
@@ -243,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="cluster with the fitted model OR this model file (EitherModel), in the CV too")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a clustering parameter of escalation.yaml (e.g. window_days=10)")
+    ap.add_argument("--errors", default=None, metavar="FILE",
+                    help="write the CV's held-out missed pairs and false joins (JSON lines), by kind")
     args = ap.parse_args(argv)
     DROP.update(f for f in args.drop.split(",") if f)
     C_REG[0] = args.C
@@ -270,6 +318,13 @@ def main(argv: list[str] | None = None) -> int:
 
     aids, x, y = trace(con, gold)
     print(f"training rows: {len(y)} candidates, {y.sum()} positive; features {FEATURES}")
+    reach = cluster(con, StoryClusterer(oracle=gold))
+    rc = pair_counts(gold, reach, set(gold))
+    print(f"same-story pairs within reach (the gold stories as the state, the window as set): "
+          f"{rc['pairs_tp']} of {rc['pairs_tp'] + rc['pairs_fn']}")
+    info = {r[0]: (r[1], r[2] or "", r[3] or "")
+            for r in con.execute("SELECT id, published_date, outlet, title FROM articles").fetchall()}
+    errs: list[dict[str, Any]] = []
 
     tot = {"pairs_tp": 0, "pairs_fp": 0, "pairs_fn": 0}
     chosen = []
@@ -280,7 +335,10 @@ def main(argv: list[str] | None = None) -> int:
         t, _table = choose_threshold(con, model, gold, train_items)
         chosen.append(t)
         m = MergeModel(model.coef, model.intercept, t, model.mean, model.scale)
-        sc = pair_counts(gold, cluster(con, StoryClusterer(model=decision(m))), test_items)
+        assign = cluster(con, StoryClusterer(model=decision(m)))
+        sc = pair_counts(gold, assign, test_items)
+        if args.errors:
+            errs.extend(error_pairs(gold, assign, test_items, reach, info, f))
         for k in tot:
             tot[k] += sc[k]
         print(f"fold {f}: {len(test_items)} articles, threshold {t}: pairs touching the fold: "
@@ -290,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CV (pooled pairs touching each held-out fold, each fold's model on the whole month): pairwise "
           f"P {p:.3f} R {r:.3f} "
           f"F1 {2 * p * r / max(1e-9, p + r):.3f}; thresholds chosen {chosen}")
+    if args.errors:
+        Path(args.errors).write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errs), "utf-8")
+        _error_summary(errs)
 
     final = fitter(con, gold, aids, x, y, set(gold))
     t, table = choose_threshold(con, final, gold, set(gold))

@@ -13,6 +13,13 @@ own lag (poll -> stories updated, from ``/api/status``), its RSS at start and en
 
     nice python scripts/bench_watch.py                       # about 3 minutes plus model loading
     nice python scripts/bench_watch.py --phases 1:60 --json out.json
+    nice python scripts/bench_watch.py --phases 1:1800 --trace trace.jsonl   # memory: caches, vocabulary
+    nice python scripts/bench_watch.py --phases 1:900 --trace t.jsonl --trace-malloc 300   # growing lines
+
+``memory_at_minutes`` in the report is the watcher's memory curve (RSS, Python blocks, C heap, vocabulary,
+DuckDB) at 2, 5, 10, ... minutes. ``--trace`` adds, every minute, each pantau LRU cache's size and hits
+and the vocabulary; ``--trace-malloc S`` also starts tracemalloc at second S and lists the source lines
+whose live memory grew since (it costs the watcher about twice the CPU: for finding, not for timing).
 """
 
 from __future__ import annotations
@@ -41,6 +48,104 @@ SHARED = ROOT.parent / "shared" / "corpus"
 FEED_ITEMS = 40  # a feed lists its latest items only
 MISSES = 3  # items not done yet that end one polling round of the tracker
 STUCK_S = 60.0  # an item waiting longer no longer ends a round (it does not hold the newer ones back)
+
+
+def _lru_caches() -> dict[str, Any]:
+    """Every ``functools.lru_cache`` of the loaded pantau modules (and their classes): name -> wrapper."""
+    import functools
+    import types
+
+    kind = type(functools.lru_cache(maxsize=1)(lambda: None))
+    out: dict[str, Any] = {}
+    for name, mod in list(sys.modules.items()):
+        if not name.startswith("pantau") or not isinstance(mod, types.ModuleType):
+            continue
+        for attr, value in list(vars(mod).items()):
+            if isinstance(value, kind) and getattr(value, "__module__", name) == name:
+                out[f"{name}.{attr}"] = value
+            elif isinstance(value, type) and value.__module__ == name:
+                for cattr, cvalue in vars(value).items():
+                    if isinstance(cvalue, kind):
+                        out[f"{name}.{attr}.{cattr}"] = cvalue
+    return out
+
+
+def _malloc_arenas() -> list[list[float]] | None:
+    """glibc's arenas (``malloc_info``): [MiB held, MiB free in it] each; None off glibc."""
+    import ctypes
+    import re
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        buf, size = ctypes.c_char_p(), ctypes.c_size_t()
+        libc.open_memstream.restype = ctypes.c_void_p
+        fp = libc.open_memstream(ctypes.byref(buf), ctypes.byref(size))
+        libc.malloc_info(0, ctypes.c_void_p(fp))
+        libc.fclose(ctypes.c_void_p(fp))
+        xml = (buf.value or b"").decode()
+        libc.free(buf)
+    except (OSError, AttributeError):
+        return None
+    out = []
+    for heap in re.findall(r'<heap nr="\d+">(.*?)</heap>', xml, re.S):
+        held = re.search(r'<system type="current" size="(\d+)"', heap)
+        free = sum(int(x) for x in re.findall(r'<total type="(?:fast|rest)" count="\d+" size="(\d+)"', heap))
+        out.append([round(int(held[1]) / 2**20, 1) if held else 0.0, round(free / 2**20, 1)])
+    return out
+
+
+def start_trace(path: str, every: float, malloc_after: float | None) -> None:
+    """Inside the watcher (``--trace``): every ``every`` seconds, one JSON line in ``path`` with the
+    Python blocks, the size and hit rate of each pantau LRU cache, the vocabulary, the commonest new
+    object types (``gc``; the frozen model is not counted) and, when ``malloc_after`` is set, the
+    source lines whose live allocations grew most since tracemalloc started at that second (why: the
+    memory a long watch still gains after warm-up is found by measurement, line by line)."""
+    import collections
+    import gc
+    import tracemalloc
+
+    def run() -> None:
+        t0 = time.time()
+        first: tracemalloc.Snapshot | None = None
+        prev: tracemalloc.Snapshot | None = None
+        while True:
+            time.sleep(every)
+            t = round(time.time() - t0)
+            row: dict[str, Any] = {"t_s": t, "python_blocks": sys.getallocatedblocks()}
+            row["caches"] = {
+                k: [c.cache_info().currsize, c.cache_info().hits, c.cache_info().misses]
+                for k, c in sorted(_lru_caches().items())
+                if c.cache_info().currsize > 100
+            }
+            nlp = sys.modules.get("pantau.nlp")
+            models = getattr(nlp, "_NLP", None) or {}
+            row["vocab"] = {str(k): [len(m.vocab.strings), len(m.vocab)] for k, m in list(models.items())}
+            row["malloc_arenas"] = _malloc_arenas()
+            counts = collections.Counter(type(o).__name__ for o in gc.get_objects())
+            row["gc_types"] = counts.most_common(25)
+            if malloc_after is not None and t >= malloc_after:
+                if not tracemalloc.is_tracing():
+                    tracemalloc.start(1)
+                else:
+                    snap = tracemalloc.take_snapshot()
+                    if first is None:
+                        first = snap
+                    else:
+                        row["malloc_since_first"] = [
+                            [str(d.traceback), round(d.size_diff / 2**20, 2), d.count_diff]
+                            for d in snap.compare_to(first, "lineno")[:40]
+                        ]
+                        if prev is not None and prev is not first:
+                            row["malloc_since_prev"] = [
+                                [str(d.traceback), round(d.size_diff / 2**20, 2), d.count_diff]
+                                for d in snap.compare_to(prev, "lineno")[:20]
+                            ]
+                    prev = snap
+                    row["malloc_traced_mib"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row) + "\n")
+
+    threading.Thread(target=run, name="bench-trace", daemon=True).start()
 
 
 def corpus_pages(n: int) -> list[tuple[str, bytes]]:
@@ -119,6 +224,30 @@ def proc_stats(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return round(rss, 1), round(cpu, 1)
+
+
+MINUTES = (2, 5, 10, 15, 20, 25, 30, 40, 50, 60)
+
+
+def memory_curve(samples: list[dict[str, Any]], minutes: tuple[int, ...] = MINUTES) -> dict[int, dict]:
+    """The watcher's memory at these minutes of the timed run (the sample nearest each): the curve a long
+    run is judged by (flat after warm-up: RSS, Python blocks, C heap, vocabulary, DuckDB)."""
+    out: dict[int, dict[str, Any]] = {}
+    for m in minutes:
+        near = min(samples, key=lambda s: abs(s["t_s"] - 60 * m), default=None)
+        if near is None or abs(near["t_s"] - 60 * m) > 45:
+            continue
+        heap = near.get("malloc") or {}
+        out[m] = {
+            "rss_mib": near.get("rss_mib"),
+            "python_blocks": near.get("python_blocks"),
+            "c_heap_in_use_mib": heap.get("in_use_mib"),
+            "c_heap_free_mib": heap.get("free_mib"),
+            "vocab_strings": near.get("vocab_strings"),
+            "duckdb_mib": near.get("duckdb_mib"),
+            "articles": near.get("articles_seen"),
+        }
+    return out
 
 
 class Tracker:
@@ -203,6 +332,14 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=1.0, help="feed poll interval of the watcher (s)")
     ap.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last items")
     ap.add_argument("--workers", type=int, default=0, help="the watcher's analysis processes (--workers)")
+    ap.add_argument("--trace", default=None, help="the watcher writes its caches and memory here (JSONL)")
+    ap.add_argument("--trace-every", type=float, default=60.0, help="seconds between trace lines")
+    ap.add_argument(
+        "--trace-malloc",
+        type=float,
+        default=None,
+        help="start tracemalloc at this second of the trace and add the growing source lines",
+    )
     ap.add_argument("--json", dest="json_out", default=None, help="also write the figures here")
     ap.add_argument(
         "--db-from",
@@ -231,10 +368,17 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+    start = "from pantau.cli import main; main()"
+    if args.trace:
+        start = (
+            f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_watch; "
+            f"bench_watch.start_trace({str(Path(args.trace).resolve())!r}, {args.trace_every!r}, "
+            f"{args.trace_malloc!r}); {start}"
+        )
     cmd = [
         sys.executable,
         "-c",
-        "from pantau.cli import main; main()",
+        start,
         "watch",
         "--serve",
         "--port",
@@ -334,6 +478,7 @@ def main() -> None:
                 "watcher_gc_full": (status.get("watch") or {}).get("gc_full"),
                 "rss_every_30s_mib": [m for _, m in tracker.rss],
                 "memory_every_30s": tracker.memory,
+                "memory_at_minutes": memory_curve(tracker.memory),
                 "tracker_requests": tracker.requests,
                 "articles": status.get("articles"),
                 "events": status.get("events"),

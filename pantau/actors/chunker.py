@@ -53,7 +53,7 @@ class Chunker(AliasIndex):
     def _fuzzy(self, word: str) -> KBEntry | None:
         return self._fuzzy_cached(word)
 
-    @lru_cache(maxsize=20000)  # noqa: B019 - one resolver per process (get_resolver)
+    @lru_cache(maxsize=10_000)  # noqa: B019 - one resolver per process (get_resolver)
     def _fuzzy_cached(self, word: str) -> KBEntry | None:
         """The one KB entry whose single-word alias is within OSA/ratio >= cutoff of ``word`` (same first
         letter, a clear winner), else None: "Zelesnky" -> Zelensky, "Ukrain" -> Ukraina, "Rubin" -> None."""

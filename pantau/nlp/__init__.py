@@ -48,12 +48,14 @@ if not Token.has_extension("morph_analysis"):
     Token.set_extension("morph_analysis", getter=lambda tok: morph.analyse(tok.text))
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=20_000)
 def _lemma(text: str, pos: str) -> str:
     """The lemma rule of pantau_root_lemmas for one (word, UPOS) pair; cached because news repeats
     the same words, and the per-token morphology call was the slowest Python step of the pipeline.
-    50,000 pairs: 1,800 corpus articles asked 345,000 times for 44,000 pairs (hit rate 0.87; an LRU of
-    20,000 keeps 0.84): past that, a long run's rare pairs filled up to 200,000 (four times the memory)."""
+    20,000 pairs: 1,800 corpus articles asked 345,000 times for 44,000 pairs (hit rate 0.84; 50,000
+    kept 0.87, and the pipeline's CPU did not grow). A watch at one article a second meets 24,000 pairs
+    in its first 10 minutes, so this cache is full by then and a long run's memory stays flat; a cap of
+    50,000 went on filling for an hour."""
     if pos == "PROPN" or not text.isalpha():
         return text
     if not pos or pos in _LEMMA_POS:
@@ -451,7 +453,9 @@ class _CachedFloret(Vectors):
     rows per distinct word of every batch, which cost as much as the CNN itself; news reuses
     its vocabulary, and both tok2vec layers (parser and NER parts) ask for the same batch."""
 
-    _MAX = 100_000  # cached words (40 MB); the cache is cleared when full
+    # cached words (8 MB), cleared when full. 1,800 articles meet 35,000 (hit rate 0.91; 0.95 with 100,000,
+    # which a watch took hours to fill, its table growing all the while)
+    _MAX = 20_000
 
     def get_batch(self, keys):  # noqa: ANN001, ANN201 - spaCy signature
         arr = numpy.ascontiguousarray(keys, dtype="uint64")
@@ -599,12 +603,15 @@ def _new_zone_lock() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_new_zone_lock)
-# Strings the vocabulary may learn for good before the zones begin (about 300 bytes each with their
-# lexemes: 15 MB). Why not zones from the start: a word known to the vocabulary has its lexeme, and a
-# chunk of text seen before its tokenization, cached (spaCy's tokenizer caches nothing inside a zone);
-# with every word made anew in every one-article batch the pipeline took 14% more CPU. The first
-# articles teach it the common words; after that each batch's new strings are freed with its Docs.
-VOCAB_GROWTH = 50_000
+# Strings the vocabulary may learn for good before the zones begin (about 440 bytes each with their
+# lexemes and tokenizer-cache entries, measured: 7 MB), learnt in the first minutes of a one-a-second
+# watch; with 50,000 its vocabulary grew for 37 minutes. 15,000 against 50,000 over 1,800 articles: the
+# same outputs, no more CPU. Why not zones from the start: a word known to the vocabulary has its
+# lexeme, and a chunk of text seen before its tokenization, cached (spaCy's tokenizer caches nothing
+# inside a zone); with every word made anew in every one-article batch the pipeline took 14% more
+# CPU. The first articles teach it the common words; after that each batch's new strings are freed
+# with its Docs.
+VOCAB_GROWTH = 15_000
 _BASE_STRINGS: dict[int, int] = {}  # id(vocab) -> its string count when the model was loaded
 
 

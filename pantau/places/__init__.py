@@ -107,7 +107,7 @@ class _Place:
     kind: str  # exonym | country | city | feature
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=10_000)  # a watch meets 30k in 30 minutes; 10k keeps 0.8 of the hits
 def _norm(s: str) -> str:
     """Lower case, accents and extra spaces removed (cached: every capitalised word run of every
     article is looked up up to four times)."""
@@ -318,7 +318,7 @@ def _loc(text: str, p: _Place) -> Location:
     return Location(text=text, name=p.name, country=p.country, lat=p.lat, lon=p.lon, geonames_id=p.gid)
 
 
-@lru_cache(maxsize=20000)
+@lru_cache(maxsize=5_000)
 def _geocode_cached(name: str, prefer_country: str | None) -> _Place | None:
     g = get_gazetteer()
     p = g.best(name, prefer_country)
@@ -395,7 +395,7 @@ def _names(g: Gazetteer) -> _Names:
     return names
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=10_000)
 def _may_start(token: str) -> tuple[bool, bool]:
     """For a capitalised token: whether it is a name as one word (without its final dots), and whether
     it, as written, starts a name of several words; (False, False) for stop and cue words."""

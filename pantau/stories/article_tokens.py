@@ -71,7 +71,7 @@ def _starts_sentence(before: str) -> bool:
     return bool(_SENT_START.search(before))
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=5_000)
 def _run_words(run: str) -> tuple[str, ...]:
     """The words of a capitalised run, lower-cased, without quotes and hyphens at their ends, numbers and
     single letters (cached: the same runs recur in every article of a story)."""
@@ -79,7 +79,7 @@ def _run_words(run: str) -> tuple[str, ...]:
     return tuple(w for w in parts if len(w) >= 2 and not w.isdigit())
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=5_000)
 def _split_generic(parts: tuple[str, ...]) -> tuple[str, ...]:
     """Generic title words split a run: "Perdana Menteri Norwegia Ingrid Hansen" -> "norwegia",
     "ingrid", "hansen", "norwegia_ingrid_hansen"."""

@@ -42,7 +42,7 @@ _WORD_HASH: dict[str, int] = {}
 
 def _word_hashes(toks: list[str]) -> np.ndarray:
     cache = _WORD_HASH
-    if len(cache) > 100_000:  # bounded memory over long runs
+    if len(cache) > 20_000:  # bounded memory over long runs
         cache.clear()
     for t in set(toks).difference(cache):  # words not seen before: hashed once
         cache[t] = zlib.crc32(t.encode("utf-8"))

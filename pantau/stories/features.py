@@ -41,7 +41,7 @@ FEATURES = (
 )
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=5_000)
 def lemma(word: str) -> str:
     """Root of a lower-case content word ("pembakaran" -> "bakar"); unknown words stay as they are.
 
@@ -97,7 +97,7 @@ def kb_names(found: list[str]) -> list[str]:
     return [_kb_name(n) for n in found]
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=5_000)
 def _kb_name(name: str) -> str:
     """One name's KB key, else the name (cached: the same names recur across articles)."""
     return _kb_aliases().get(_key(name)) or name

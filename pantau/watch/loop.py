@@ -32,7 +32,7 @@ from pantau.watch.delivery import Delivery
 from pantau.watch.fetch import Fetcher, HostPool, host_of
 from pantau.watch.sources import FeedPoller, FolderSource, Item, read_stdin
 from pantau.watch.state import WatchState
-from pantau.watch.status import memory, percentile, snapshot, status_path
+from pantau.watch.status import memory, percentile, snapshot, status_path, tune_malloc
 
 log = logging.getLogger("pantau.watch")
 STATUS_EVERY_S = 2.0
@@ -56,6 +56,7 @@ class Watcher:
         from pantau.store import Store
 
         self.cfg, self.db, self.stdin = cfg, db, stdin
+        tune_malloc()  # a process that runs for days: its C heap held flat (see the function)
         self.stop = threading.Event()
         self.queue: queue.Queue[Item] = queue.Queue()
         self.store = Store(cfg.db)

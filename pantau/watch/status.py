@@ -100,6 +100,21 @@ def malloc_figures() -> dict[str, float] | None:
     }
 
 
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
+
+
+def tune_malloc(arenas: int = 2, mmap_threshold: int = 1 << 20) -> bool:
+    """Hold glibc's heap to a long run's needs (True when set): at most ``arenas`` malloc arenas
+    (glibc's default is 8 per core, and each of a watcher's threads, API requests included, may take
+    one and keep its freed memory), and a fixed mmap threshold, so large blocks (numpy arrays of the
+    NLP, the vector cache) go back to the system when freed instead of the threshold growing to 32 MB
+    and such blocks fragmenting the heap."""
+    lib = _libc()
+    if lib is None:
+        return False
+    return bool(lib.mallopt(M_ARENA_MAX, arenas)) and bool(lib.mallopt(M_MMAP_THRESHOLD, mmap_threshold))
+
+
 def memory(con: Any = None) -> dict[str, Any]:
     """Where the process's memory is (a long run's growth shows which part grows): resident set (Linux),
     DuckDB's own accounting (buffer pool, indexes, allocator) over ``con``'s database, the blocks Python

@@ -94,7 +94,14 @@ class Analysis:
 
 @lru_cache(maxsize=1)
 def _stemmer():  # noqa: ANN202 - Sastrawi has no types
-    return StemmerFactory().create_stemmer()
+    """PySastrawi's stemmer without its cache wrapper (``CachedStemmer`` keeps every word it ever saw,
+    which a watcher running for days cannot afford); ``_stem`` caches it with a bound."""
+    return StemmerFactory().create_stemmer().delegatedStemmer
+
+
+@lru_cache(maxsize=5_000)
+def _stem(word: str) -> str:
+    return _stemmer().stem(word)
 
 
 @lru_cache(maxsize=1)
@@ -121,7 +128,7 @@ def _tables() -> tuple[frozenset[str], dict[str, Analysis]]:
 def in_lexicon(word: str) -> bool:
     """Is lower-case ``word`` a root of the dictionary (PySastrawi's, plus ``morph_exceptions.tsv``)?"""
     extra, _ = _tables()
-    return word in extra or _stemmer().delegatedStemmer.dictionary.contains(word)
+    return word in extra or _stemmer().dictionary.contains(word)
 
 
 def _nominal(prefix: str, suffix: str) -> str | None:
@@ -174,7 +181,7 @@ def analyse(word: str) -> Analysis:
         return Analysis(word, w)
     cands = _candidates(w)
     if not cands:
-        stem = _stemmer().stem(w) or w
+        stem = _stem(w) or w
         if stem != w:
             cands = [c for c in _candidates_with_root(w, stem)]
         if not cands:
@@ -183,7 +190,7 @@ def analyse(word: str) -> Analysis:
     # (meminta: minta, not pinta); otherwise the longest root (kutukan: kutuk, not kutu),
     # then fewer affixes, then no clitic. (Sastrawi is slow on a new word: asked only when it can
     # decide something.)
-    stem = _stemmer().stem(w) if len(cands) > 1 and any(c[1] for c in cands) else None
+    stem = _stem(w) if len(cands) > 1 and any(c[1] for c in cands) else None
     r, prefix, suffix, clitic = max(
         cands,
         key=lambda c: (bool(c[1]) and c[0] == stem, len(c[0]), -(bool(c[1]) + bool(c[2]) + bool(c[3])),

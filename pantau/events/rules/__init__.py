@@ -34,9 +34,9 @@ they fire on in 150 other international corpus articles, overridable for experim
 - ``PANTAU_ANAPHORA`` = 1 (default) | 0: anaphoric NPs as mentions (dev +2 TP, 6 of 7 corpus hits right).
 - ``PANTAU_DATE_FALLBACK`` = none | paragraph | article | published (default): an event whose clause
   names no time inherits the last date of its paragraph, else the day the article names most
-  often, else the publication date (marked in ``pattern``). Dev date accuracy with the lead's first
-  day in place of the most named one: none 0.26, paragraph 0.58, lead 0.68, published 0.75; this
-  coder's dev date accuracy with the lead's day 0.853, with the most named day 0.882.
+  often, else the day of publication (marked in ``pattern``). Dev date accuracy when the lead's first
+  day stood where the most-named day now stands: none 0.26, paragraph 0.58, lead 0.68, published 0.75;
+  this coder's dev date accuracy: lead's first day 0.853, most-named day 0.882.
 - ``PANTAU_MERGE`` = none | place | root | root+place (default): when mentions without a shared
   explicit date are merged into one event (a different sub-national place keeps them apart, and so
   does a different predicate: for material acts anywhere, for statements and talks when told in

@@ -57,7 +57,7 @@ def attach_quote(c: Candidate, toks: list[Tok], quotes: list[Quote]) -> None:
 def fallback_dates(events: list[Event], dates: Sequence[DateMention], text: str, ref: date | None) -> None:
     """Events whose clause gives no time: inherit the last date named before them in the same
     paragraph (news retells one occasion per paragraph); else the day the article names most often;
-    else the publication date (``PANTAU_DATE_FALLBACK``)."""
+    else the day of publication (``PANTAU_DATE_FALLBACK``)."""
     if settings.DATE_FALLBACK == "none":
         return
     day = most_named_day(dates, ref) if settings.DATE_FALLBACK in ("article", "published") else None
